@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import SwiftMigrate
+
+struct VersionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "version", abstract: "Print current migration version (`V` or `V (dirty)`)."
+    )
+    @OptionGroup var options: GlobalOptions
+    @Flag(name: .customLong("json"), help: "Print {\"version\": V, \"dirty\": false} for scripts.") var json = false
+
+    func run() async throws {
+        let session = try Session(options)
+        try await session.run { migrator in
+            let state = try await migrator.version()
+            if json {
+                session.console.output(#"{"version":\#(state.version.map(String.init) ?? "null"),"dirty":\#(state.dirty)}"#)
+                return
+            }
+            guard let version = state.version else { throw MigrateError(.driver, "no migration") }
+            session.console.output(state.dirty ? "\(version) (dirty)" : "\(version)")
+        }
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show every migration with its state, applied-at and duration.",
+        discussion: """
+            States: applied, pending, dirty (interrupted; see `force`), missing (applied in the database but no \
+            file in the source). Applied-at and duration come from swift-migrate's history table; versions \
+            applied by golang-migrate show as applied without them.
+            """
+    )
+    @OptionGroup var options: GlobalOptions
+    @Flag(name: .customLong("json"), help: "Print the status as JSON.") var json = false
+
+    func run() async throws {
+        let session = try Session(options)
+        try await session.run { migrator in
+            let status = try await migrator.status()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.dateEncodingStrategy = .iso8601
+                session.console.output(String(decoding: try encoder.encode(status), as: UTF8.self))
+            } else {
+                session.console.output(StatusTable.render(status, database: migrator.driver.displayURL))
+            }
+        }
+    }
+}
+
+/// The status as a plain-text table, the guide's "Migration History".
+enum StatusTable {
+    static func render(_ status: MigrationStatus, database: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        var rows: [[String]] = [["VERSION", "DESCRIPTION", "STATE", "APPLIED AT (UTC)", "DURATION"]]
+        for entry in status.entries {
+            rows.append([
+                String(entry.version), entry.name.isEmpty ? "-" : entry.name,
+                entry.state.rawValue + (entry.hasDown || entry.state == .missingFromSource ? "" : " (no down)"),
+                entry.appliedAt.map { formatter.string(from: $0) } ?? "-",
+                entry.durationMs.map { AppliedMigration.format(.nanoseconds(Int64($0 * 1_000_000))) } ?? "-",
+            ])
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var lines = rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        let version = status.current.version.map { "version \($0)\(status.current.dirty ? " (dirty)" : "")" } ?? "no version"
+        lines.append("")
+        lines.append("\(database): \(version), \(status.pendingCount) pending")
+        if status.current.dirty, let v = status.current.version {
+            lines.append("The database is dirty at version \(v): a non-transactional migration stopped half-way. "
+                + "Repair it by hand, then run `migrate force V` with the last fully applied version.")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct CreateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a set of timestamped (or -seq) up/down migrations titled NAME.",
+        discussion: """
+            Examples:
+              migrate create -dir migrations -seq -digits 3 add_user_preferences
+                creates migrations/003_add_user_preferences.up.sql and .down.sql (3 = one more than the highest version)
+              migrate create -dir migrations add_index      # 20250105120000_add_index.up.sql (UTC timestamp)
+            Never overwrites a file.
+            """
+    )
+    @OptionGroup var options: GlobalOptions
+    @Option(name: .customLong("ext"), help: "File extension.") var ext = "sql"
+    @Option(name: .customLong("dir"), help: "Directory to place the files in (default: -path if given, else the current directory).")
+    var dir: String?
+    @Flag(name: .customLong("seq"), help: "Use sequential numbers instead of timestamps.") var seq = false
+    @Option(name: .customLong("digits"), help: "The number of digits of sequential versions.") var digits = 6
+    @Option(name: .customLong("format"), help: "Go time layout of timestamp versions, or unix / unixNano.")
+    var format = "20060102150405"
+    @Option(name: .customLong("tz"), help: "Time zone of timestamp versions.") var tz = "UTC"
+    @Argument(help: "The migration's name, e.g. add_user_preferences.") var name: String
+
+    func run() throws {
+        let console = Console(url: nil)
+        if seq && format != "20060102150405" {
+            throw ValidationError("the seq and format options are mutually exclusive")
+        }
+        guard let timeZone = TimeZone(identifier: tz) else { throw ValidationError("unknown time zone \"\(tz)\" (-tz)") }
+        let directory = dir ?? options.path ?? options.source.map { String($0.dropFirst("file://".count)) } ?? "."
+        let creator = MigrationCreator(
+            directory: directory, fileExtension: ext,
+            numbering: seq ? .sequential(digits: digits) : .timestamp(format: format, timeZone: timeZone)
+        )
+        do {
+            for path in try creator.create(name: name) {
+                console.error(URL(fileURLWithPath: path).standardizedFileURL.path)
+            }
+        } catch {
+            console.error(error.rendered())
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import SwiftMigrate
+
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up", abstract: "Apply all or N up migrations.",
+        discussion: "With N, applies at most N and fails with `limit K short` when fewer than N were pending."
+    )
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "How many migrations to apply (default: all pending).") var limit: UInt?
+
+    func run() async throws {
+        try await Session(options).run { migrator in
+            let applied = if let limit { try await migrator.up(Int(limit)) } else { try await migrator.up() }
+            if applied.isEmpty { throw MigrateError(.noChange, "no change") }
+        }
+    }
+}
+
+struct DownCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "down", abstract: "Apply all or N down migrations.",
+        discussion: "`down` alone asks for confirmation before reverting everything; `down -all` does not ask."
+    )
+    @OptionGroup var options: GlobalOptions
+    @Flag(name: .customLong("all"), help: "Apply all down migrations without asking.") var all = false
+    @Argument(help: "How many migrations to revert.") var limit: UInt?
+
+    func run() async throws {
+        if all && limit != nil { throw ValidationError("-all cannot be used with other arguments") }
+        let session = try Session(options)
+        if !all && limit == nil {
+            session.console.error("Are you sure you want to apply all down migrations? [y/N]")
+            let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+            guard answer == "y" else {
+                session.console.error("Not applying all down migrations")
+                throw ExitCode.failure
+            }
+            session.console.error("Applying all down migrations")
+        }
+        try await session.run { migrator in
+            let applied = if let limit { try await migrator.down(Int(limit)) } else { try await migrator.downAll() }
+            if applied.isEmpty { throw MigrateError(.noChange, "no change") }
+        }
+    }
+}
+
+struct GotoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "goto", abstract: "Migrate to version V.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The version to migrate to; it must exist in the source.") var version: UInt64
+
+    func run() async throws {
+        guard let target = Int64(exactly: version) else { throw ValidationError("can't read version argument V") }
+        try await Session(options).run { migrator in
+            let applied = try await migrator.goto(target)
+            if applied.isEmpty { throw MigrateError(.noChange, "no change") }
+        }
+    }
+}
+
+struct ForceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "force", abstract: "Set version V but don't run migration (ignores dirty state).",
+        discussion: "Use after repairing a dirty database by hand. `force -1` means no migration applied."
+    )
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The version to record, or -1 for none.") var version: String
+
+    func run() async throws {
+        guard let value = Int64(version) else { throw ValidationError("can't read version argument V") }
+        guard value >= -1 else { throw ValidationError("argument V must be >= -1") }
+        try await Session(options).run { migrator in
+            try await migrator.force(value)
+        }
+    }
+}
+
+struct DropCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drop", abstract: "Drop everything inside the database's current schema.",
+        discussion: "Asks for confirmation unless -f is given."
+    )
+    @OptionGroup var options: GlobalOptions
+    @Flag(name: .customShort("f"), help: "Bypass the confirmation prompt.") var force = false
+
+    func run() async throws {
+        let session = try Session(options)
+        if !force {
+            session.console.error("Are you sure you want to drop the entire database schema? [y/N]")
+            let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+            guard answer == "y" else {
+                session.console.error("Aborted dropping the entire database schema")
+                throw ExitCode.failure
+            }
+            session.console.error("Dropping the entire database schema")
+        }
+        try await session.run { migrator in try await migrator.drop() }
+    }
+}

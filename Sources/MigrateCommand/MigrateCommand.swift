@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import SwiftMigrate
+
+/// `migrate`: golang-migrate's command line, over the swift-migrate library.
+struct Migrate: AsyncParsableCommand {
+    static let toolVersion = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Database migrations for PostgreSQL and SQLite, compatible with golang-migrate.",
+        usage: """
+            migrate [-path DIR | -source file://DIR] -database URL [-lock-timeout N] [-verbose] COMMAND [ARGS]
+              migrate [-version | -help]
+            """,
+        discussion: """
+            Migration files are VERSION_NAME.up.sql and VERSION_NAME.down.sql (golang-migrate's layout), or one
+            VERSION_NAME.sql with `-- +migrate Up` and `-- +migrate Down` sections. Options may be written with one
+            dash (golang-migrate style) or two, before or after the command.
+
+            Each migration runs in one transaction with its version update, so a failure leaves the database as it
+            was. Files with statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY, VACUUM, ...) run
+            statement by statement with golang-migrate's dirty flag.
+
+            Examples:
+              migrate -path migrations -database sqlite://app.db up
+              migrate -path migrations -database "$POSTGRES_DSN" down 1
+              migrate -path migrations -database "$POSTGRES_DSN" status
+              migrate create -dir migrations -seq -digits 3 add_user_preferences
+
+            Exit codes: 0 success or no change; 1 error; 2 usage error; 130/143 stopped by SIGINT/SIGTERM.
+            """,
+        version: toolVersion,
+        subcommands: [
+            UpCommand.self, DownCommand.self, GotoCommand.self, ForceCommand.self, VersionCommand.self,
+            StatusCommand.self, DropCommand.self, CreateCommand.self,
+        ]
+    )
+}
+
+@main
+enum Main {
+    static func main() async {
+        let arguments = ArgumentNormalizer.normalize(Array(CommandLine.arguments.dropFirst()))
+        if arguments.isEmpty {
+            FileHandle.standardError.write(Data((Migrate.helpMessage() + "\n").utf8))
+            exit(2)
+        }
+        do {
+            var command = try Migrate.parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = Migrate.exitCode(for: error)
+            let message = Migrate.fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                exit(0)
+            }
+            if !message.isEmpty {
+                FileHandle.standardError.write(Data((DatabaseURL.redact(message) + "\n").utf8))
+            }
+            // golang-migrate exits 2 on usage errors; swift-argument-parser's default is 64.
+            exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+/// Turns golang-migrate's command line into one swift-argument-parser understands.
+///
+/// golang-migrate puts global options before the command (`migrate -path m -database URL up 2`) and uses
+/// Go's flag syntax (`-name value`, `-name=value`, `--name=value`). We accept that and also options after the
+/// command, so the global options found before the command are moved after it, `=` forms are split, and a
+/// negative number such as `force -1` is protected from being read as an option.
+enum ArgumentNormalizer {
+    /// Global options that take a value.
+    static let valueOptions: Set<String> = ["path", "source", "database", "lock-timeout", "prefetch"]
+    /// Global boolean options.
+    static let flagOptions: Set<String> = ["verbose", "version", "help", "h"]
+    static let commands: Set<String> = ["up", "down", "goto", "force", "version", "drop", "create", "status", "help"]
+
+    static func normalize(_ arguments: [String]) -> [String] {
+        var globals: [String] = []
+        var rest: [String] = []
+        var index = 0
+        // Before the command: collect global options.
+        while index < arguments.count {
+            let argument = arguments[index]
+            if commands.contains(argument) { break }
+            guard let (name, inlineValue) = splitOption(argument) else { break }
+            if valueOptions.contains(name) {
+                globals.append("--" + name)
+                if let inlineValue {
+                    globals.append(inlineValue)
+                } else if index + 1 < arguments.count {
+                    index += 1
+                    globals.append(arguments[index])
+                }
+            } else if flagOptions.contains(name) {
+                globals.append(name == "h" ? "--help" : "--" + name)
+            } else {
+                globals.append(argument)  // unknown: let the parser report it
+            }
+            index += 1
+        }
+        // The command and what follows it: split `=` forms of known long options, protect negative numbers.
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument.count > 1, argument.hasPrefix("-"), Int64(argument) != nil {
+                rest.append(contentsOf: ["--", argument])
+                rest.append(contentsOf: arguments[(index + 1)...])
+                break
+            }
+            if let (name, inlineValue) = splitOption(argument), !rest.isEmpty {
+                rest.append(name.count == 1 ? "-" + name : "--" + name)
+                if let inlineValue { rest.append(inlineValue) }
+            } else {
+                rest.append(argument)
+            }
+            index += 1
+        }
+        guard let command = rest.first else { return globals }
+        return [command] + globals + rest.dropFirst()
+    }
+
+    /// `-name`, `--name`, `-name=value`, `--name=value` → (name, value); nil when not an option.
+    private static func splitOption(_ argument: String) -> (String, String?)? {
+        guard argument.hasPrefix("-"), argument != "-", argument != "--" else { return nil }
+        let body = argument.hasPrefix("--") ? argument.dropFirst(2) : argument.dropFirst()
+        if let equals = body.firstIndex(of: "=") {
+            return (String(body[..<equals]), String(body[body.index(after: equals)...]))
+        }
+        return (String(body), nil)
+    }
+}

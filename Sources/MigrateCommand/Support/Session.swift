@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwiftMigrate
+
+/// Everything one command run needs: the console, the logger, the source, the open driver and a migrator.
+/// `run` opens, runs the body, always closes, and turns errors into golang-migrate's exit codes.
+struct Session {
+    let options: GlobalOptions
+    let console: Console
+    let logger: Logger
+    let stopRequest = StopRequest()
+    let startTime = ContinuousClock.now
+
+    init(_ options: GlobalOptions) throws {
+        self.options = options
+        let url = try? options.databaseURL()
+        let console = Console(url: url)
+        self.console = console
+        var logger = Logger(label: "swift-migrate") { _ in ConsoleLogHandler(console: console) }
+        logger.logLevel = options.verbose ? .debug : .warning
+        self.logger = logger
+    }
+
+    /// Opens the database, runs `body`, closes. Migration errors print like a compiler and exit 1.
+    func run(_ body: (Migrator) async throws -> Void) async throws {
+        let url = try options.databaseURL()
+        let directory = try options.migrationsDirectory()
+        do {
+            let driver = try await Drivers.open(url, logger: logger)
+            var migrator = Migrator(
+                source: DirectorySource(path: directory), driver: driver,
+                configuration: .init(lockTimeout: .seconds(Int64(options.lockTimeout))), logger: logger,
+                stopRequest: stopRequest
+            )
+            migrator.observer = { [console, verbose = options.verbose] event in
+                Self.report(event, console: console, verbose: verbose)
+            }
+            let signals = SignalHandler.install(stopRequest: stopRequest, console: console)
+            defer { signals.cancel() }
+            do {
+                try await body(migrator)
+            } catch {
+                try? await driver.close()
+                throw error
+            }
+            try await driver.close()
+            if options.verbose {
+                console.error("Finished after \(AppliedMigration.format(ContinuousClock.now - startTime))")
+            }
+        } catch let error as MigrateError {
+            if error.code == .noChange {
+                console.error("no change")
+                return
+            }
+            console.error(error.rendered())
+            if error.code == .cancelled { throw ExitCode(SignalHandler.exitCode) }
+            throw ExitCode.failure
+        } catch let error as DatabaseFailure {
+            console.error("error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    static func report(_ event: MigrationEvent, console: Console, verbose: Bool) {
+        switch event {
+        case .waitingForLock:
+            if verbose { console.error("Waiting for the migration lock ...") }
+        case .starting(let step, let mode):
+            if verbose {
+                if case .noTransaction(let reason) = mode {
+                    console.error("Start \(step.label) (outside a transaction: \(reason))")
+                } else {
+                    console.error("Start \(step.label) (in a transaction)")
+                }
+            }
+        case .finished(let step, let duration):
+            console.error("\(step.label) (\(AppliedMigration.format(duration)))")
+        case .stopping:
+            break
+        }
+    }
+}
+
+/// Sends swift-log records to the console (standard error), scrubbed like every other line.
+struct ConsoleLogHandler: LogHandler {
+    let console: Console
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let prefix = event.level >= .warning ? "warning: " : ""
+        var text = "\(prefix)\(event.message)"
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        if !merged.isEmpty, logLevel <= .debug {
+            text += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+        console.error(text)
+    }
+}

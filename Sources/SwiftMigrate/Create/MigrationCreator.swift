@@ -1,0 +1,126 @@
+import Foundation
+
+/// Creates an empty up/down pair, as `migrate create` does.
+///
+/// ```swift
+/// let files = try MigrationCreator(directory: "migrations", numbering: .sequential(digits: 3))
+///     .create(name: "add_user_preferences")
+/// // ["migrations/003_add_user_preferences.up.sql", "migrations/003_add_user_preferences.down.sql"]
+/// ```
+public struct MigrationCreator: Sendable {
+    /// How the new version is chosen.
+    public enum Numbering: Sendable, Hashable {
+        /// One more than the highest existing version, zero-padded to `digits` (golang-migrate's `-seq`).
+        /// Unlike golang-migrate (#1109) the highest version is the numeric maximum, not the last file name in
+        /// lexical order, so `10_x` follows `9_x`.
+        case sequential(digits: Int)
+        /// The time now, in `format` (a Go layout such as `20060102150405`, or `unix` / `unixNano`), in `timeZone`.
+        case timestamp(format: String, timeZone: TimeZone)
+    }
+
+    public var directory: String
+    public var fileExtension: String
+    public var numbering: Numbering
+
+    public init(directory: String, fileExtension: String = "sql", numbering: Numbering) {
+        self.directory = directory
+        self.fileExtension = fileExtension.hasPrefix(".") ? String(fileExtension.dropFirst()) : fileExtension
+        self.numbering = numbering
+    }
+
+    /// Creates `VERSION_NAME.up.EXT` and `VERSION_NAME.down.EXT`; never overwrites a file.
+    ///
+    /// - returns: the paths of the two files.
+    /// - throws: ``MigrateError`` for an empty name or extension, a version that exists already, a sequence
+    ///   that outgrows `digits`, or a file that exists.
+    public func create(name: String, now: Date = Date()) throws(MigrateError) -> [String] {
+        guard !name.isEmpty else { throw MigrateError(.invalidArgument, "please specify name") }
+        guard !name.contains("/") else {
+            throw MigrateError(.invalidArgument, "invalid migration name \"\(name)\": it may not contain \"/\"")
+        }
+        guard !fileExtension.isEmpty, !fileExtension.contains(".") else {
+            throw MigrateError(.invalidArgument, "invalid extension \"\(fileExtension)\": expected something like sql")
+        }
+        let existing = existingFileNames()
+        let version = try nextVersion(existing: existing, now: now)
+        if existing.contains(where: { $0.hasPrefix(version + "_") && $0.hasSuffix("." + fileExtension) }) {
+            throw MigrateError(.duplicateMigration, "duplicate migration version: \(version)")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw MigrateError(.io, "cannot create directory \(directory): \(error.localizedDescription)")
+        }
+        var created: [String] = []
+        for direction in ["up", "down"] {
+            let path = (directory as NSString).appendingPathComponent("\(version)_\(name).\(direction).\(fileExtension)")
+            // O_EXCL: fail rather than overwrite, even if the file appeared since we listed the directory.
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+            guard fd >= 0 else {
+                let reason = errno == EEXIST ? "it already exists" : String(cString: strerror(errno))
+                throw MigrateError(.fileExists, "cannot create \(path): \(reason)")
+            }
+            close(fd)
+            created.append(path)
+        }
+        return created
+    }
+
+    private func existingFileNames() -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    }
+
+    func nextVersion(existing: [String], now: Date) throws(MigrateError) -> String {
+        switch numbering {
+        case .sequential(let digits):
+            guard digits > 0 else { throw MigrateError(.invalidArgument, "digits must be positive") }
+            var highest: UInt64 = 0
+            for name in existing where name.hasSuffix("." + fileExtension) {
+                let digitsPrefix = name.prefix(while: { $0.isASCII && $0.isNumber })
+                guard !digitsPrefix.isEmpty, name.dropFirst(digitsPrefix.count).hasPrefix("_"),
+                      let value = UInt64(digitsPrefix) else { continue }
+                highest = max(highest, value)
+            }
+            let next = String(highest + 1).leftPadded(to: digits)
+            guard next.count <= digits else {
+                throw MigrateError(.invalidArgument, "next sequence number \(next) too large, at most \(digits) digits are allowed")
+            }
+            return next
+        case .timestamp(let format, let timeZone):
+            return try GoTimeLayout.format(now, layout: format, timeZone: timeZone)
+        }
+    }
+}
+
+/// The numeric part of Go's time layouts, enough for migration versions (`20060102150405` and friends).
+enum GoTimeLayout {
+    static func format(_ date: Date, layout: String, timeZone: TimeZone) throws(MigrateError) -> String {
+        switch layout {
+        case "": throw MigrateError(.invalidArgument, "time format may not be empty")
+        case "unix": return String(Int64(date.timeIntervalSince1970.rounded(.down)))
+        case "unixNano": return String(Int64((date.timeIntervalSince1970 * 1e9).rounded(.down)))
+        default: break
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
+        let tokens: [(String, String)] = [
+            ("2006", String(c.year!).leftPadded(to: 4)), ("01", String(c.month!).leftPadded(to: 2)),
+            ("02", String(c.day!).leftPadded(to: 2)), ("15", String(c.hour!).leftPadded(to: 2)),
+            ("04", String(c.minute!).leftPadded(to: 2)), ("05", String(c.second!).leftPadded(to: 2)),
+            ("06", String(c.year! % 100).leftPadded(to: 2)),
+            ("000", String(c.nanosecond! / 1_000_000).leftPadded(to: 3)),
+        ]
+        var output = ""
+        var rest = Substring(layout)
+        outer: while !rest.isEmpty {
+            for (token, value) in tokens where rest.hasPrefix(token) {
+                output += value
+                rest = rest.dropFirst(token.count)
+                continue outer
+            }
+            output.append(rest.removeFirst())
+        }
+        return output
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// The version row of golang-migrate's `schema_migrations` table.
+public struct DatabaseVersion: Sendable, Hashable, Codable {
+    /// The current version, or `nil` when no migration is applied (golang-migrate's `NilVersion`, -1).
+    public var version: Int64?
+    /// True while a non-transactional migration runs, and after it failed half-way.
+    public var dirty: Bool
+
+    public init(version: Int64?, dirty: Bool) {
+        self.version = version
+        self.dirty = dirty
+    }
+
+    /// No migration applied, clean.
+    public static let none = DatabaseVersion(version: nil, dirty: false)
+}
+
+/// One row of swift-migrate's history table: a migration applied or reverted.
+public struct HistoryRecord: Sendable, Hashable, Codable {
+    public var version: Int64
+    public var direction: Direction
+    /// The migration's description (`create_users`).
+    public var name: String
+    /// ``MigrationScript/checksum`` of the script that ran, if it had one.
+    public var checksum: String?
+    /// When the migration finished.
+    public var appliedAt: Date
+    /// How long it ran, in milliseconds.
+    public var durationMs: Double
+    /// Who ran it (database user and OS user, for example `postgres (os: deploy)`).
+    public var appliedBy: String
+
+    public init(
+        version: Int64, direction: Direction, name: String, checksum: String?, appliedAt: Date,
+        durationMs: Double, appliedBy: String
+    ) {
+        self.version = version
+        self.direction = direction
+        self.name = name
+        self.checksum = checksum
+        self.appliedAt = appliedAt
+        self.durationMs = durationMs
+        self.appliedBy = appliedBy
+    }
+}
+
+/// A statement failed in the database. Drivers throw this from ``DatabaseDriver/execute(_:)``; the runner maps
+/// the position back to the migration file and rethrows a ``MigrateError``.
+public struct DatabaseFailure: Error, Sendable, CustomStringConvertible {
+    /// Where in the statement text the database located the error.
+    public enum Position: Sendable, Hashable {
+        /// 1-based character (Unicode scalar) index, as PostgreSQL reports it.
+        case character(Int)
+        /// 0-based UTF-8 byte offset, as SQLite's `sqlite3_error_offset` reports it.
+        case utf8Offset(Int)
+    }
+
+    public var message: String
+    /// PostgreSQL SQLSTATE, or the SQLite result code name (`SQLITE_ERROR`).
+    public var sqlState: String?
+    public var detail: String?
+    public var hint: String?
+    public var position: Position?
+
+    public init(message: String, sqlState: String? = nil, detail: String? = nil, hint: String? = nil, position: Position? = nil) {
+        self.message = message
+        self.sqlState = sqlState
+        self.detail = detail
+        self.hint = hint
+        self.position = position
+    }
+
+    public var description: String {
+        sqlState.map { "\(message) (SQLSTATE \($0))" } ?? message
+    }
+}
+
+/// The only code that knows a database. As small as golang-migrate's driver: open (by a factory), lock,
+/// run a statement, transactions, read and write the version, plus swift-migrate's history.
+///
+/// Drivers are used by one task at a time (the runner); implementations serialise access themselves.
+public protocol DatabaseDriver: AnyObject, Sendable {
+    /// The SQL dialect the lexer uses to split this database's scripts.
+    var dialect: SQLDialect { get }
+    /// The database URL with its password redacted, safe to print.
+    var displayURL: String { get }
+
+    /// Creates the version table and the history table when they are missing.
+    func prepare() async throws
+    /// Takes the migration lock, waiting at most `timeout`. Throws ``MigrateError/Code/lockTimeout`` with
+    /// golang-migrate's message `timeout: can't acquire database lock`.
+    func lock(timeout: Duration) async throws
+    /// Releases the migration lock.
+    func unlock() async throws
+
+    /// Reads the version row; ``DatabaseVersion/none`` when the table is empty or missing.
+    func readVersion() async throws -> DatabaseVersion
+    /// Writes the version row as golang-migrate does: remove every row, then insert `(version, dirty)`, unless
+    /// the version is nil and clean. Runs inside the open transaction if there is one, else in its own.
+    func writeVersion(_ state: DatabaseVersion) async throws
+    /// Every history row, oldest first.
+    func readHistory() async throws -> [HistoryRecord]
+    /// Adds a history row (inside the open transaction if there is one).
+    func appendHistory(_ record: HistoryRecord) async throws
+
+    /// Runs one SQL statement. Throws ``DatabaseFailure`` when the database rejects it.
+    func execute(_ sql: String) async throws
+    func beginTransaction() async throws
+    func commitTransaction() async throws
+    func rollbackTransaction() async throws
+
+    /// Drops every table (and, where the database has them, views, types and functions) of the current
+    /// schema, the version and history tables included.
+    func drop() async throws
+    /// Closes the connection. The driver is unusable afterwards.
+    func close() async throws
+}

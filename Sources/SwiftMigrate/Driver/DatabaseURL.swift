@@ -1,0 +1,239 @@
+import Foundation
+
+/// A parsed database URL (`postgres://user:pass@host:5432/db?sslmode=disable`, `sqlite://path/to.db`).
+///
+/// Parsing is done by hand rather than with Foundation's `URL` so that the odd forms migration tools accept
+/// keep working (`sqlite3://file:PATH`, percent-encoded Unix-socket hosts, passwords with reserved characters).
+/// ``description`` and ``redacted`` never contain the password.
+public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
+    /// One `name=value` pair of the query string, percent-decoded.
+    public struct QueryItem: Sendable, Hashable {
+        public var name: String
+        public var value: String
+    }
+
+    /// The scheme, lowercased (`postgres`, `postgresql`, `sqlite`, `sqlite3`).
+    public let scheme: String
+    /// Everything between `://` and `?`, undecoded: for SQLite, the file path.
+    public let opaquePath: String
+    public let user: String?
+    public let password: String?
+    /// The host, percent-decoded; a path when it names a Unix-socket directory.
+    public let host: String?
+    public let port: Int?
+    /// The path after the authority, percent-decoded, with its leading `/` (golang-migrate keeps it too).
+    public let path: String
+    public let queryItems: [QueryItem]
+
+    /// Parses a URL. Throws ``MigrateError/Code/invalidURL`` naming the fault, never echoing the password.
+    public init(_ string: String) throws(MigrateError) {
+        guard let schemeEnd = string.range(of: "://") else {
+            throw MigrateError(
+                .invalidURL,
+                "malformed database URL \(Self.redact(string)): no scheme; expected postgres://USER:PASSWORD@HOST:PORT/DB or sqlite://PATH"
+            )
+        }
+        let scheme = String(string[..<schemeEnd.lowerBound]).lowercased()
+        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) else {
+            throw MigrateError(.invalidURL, "malformed database URL \(Self.redact(string)): invalid scheme")
+        }
+        self.scheme = scheme
+        let rest = string[schemeEnd.upperBound...]
+        let beforeQuery: Substring
+        let query: Substring?
+        if let q = rest.firstIndex(of: "?") {
+            beforeQuery = rest[..<q]
+            query = rest[rest.index(after: q)...]
+        } else {
+            beforeQuery = rest
+            query = nil
+        }
+        opaquePath = String(beforeQuery)
+        queryItems = try Self.parseQuery(query, url: string)
+
+        // File-based schemes have no authority: `sqlite3://file:x.db` is a path, not host "file" port "x.db".
+        if Self.pathOnlySchemes.contains(scheme) {
+            user = nil
+            password = nil
+            host = nil
+            port = nil
+            path = Self.percentDecode(beforeQuery)
+            return
+        }
+        // Authority: up to the first "/" (the userinfo may not contain an unencoded "/").
+        let authorityEnd = beforeQuery.firstIndex(of: "/") ?? beforeQuery.endIndex
+        let authority = beforeQuery[..<authorityEnd]
+        path = Self.percentDecode(beforeQuery[authorityEnd...])
+        var hostPort = authority
+        if let at = authority.lastIndex(of: "@") {
+            let userInfo = authority[..<at]
+            hostPort = authority[authority.index(after: at)...]
+            if let colon = userInfo.firstIndex(of: ":") {
+                user = Self.percentDecode(userInfo[..<colon])
+                password = Self.percentDecode(userInfo[userInfo.index(after: colon)...])
+            } else {
+                user = Self.percentDecode(userInfo)
+                password = nil
+            }
+        } else {
+            user = nil
+            password = nil
+        }
+        // [ipv6]:port, host:port, host
+        var hostPart = hostPort
+        var portPart: Substring?
+        if hostPort.hasPrefix("[") {
+            guard let close = hostPort.firstIndex(of: "]") else {
+                throw MigrateError(.invalidURL, "malformed database URL \(Self.redact(string)): unterminated [ in host")
+            }
+            hostPart = hostPort[hostPort.index(after: hostPort.startIndex)..<close]
+            let after = hostPort[hostPort.index(after: close)...]
+            if after.hasPrefix(":") { portPart = after.dropFirst() }
+        } else if let colon = hostPort.lastIndex(of: ":") {
+            hostPart = hostPort[..<colon]
+            portPart = hostPort[hostPort.index(after: colon)...]
+        }
+        host = hostPart.isEmpty ? nil : Self.percentDecode(hostPart)
+        if let portPart, !portPart.isEmpty {
+            guard let port = Int(portPart), (1...65535).contains(port) else {
+                throw MigrateError(
+                    .invalidURL, "malformed database URL \(Self.redact(string)): invalid port \"\(portPart)\""
+                )
+            }
+            self.port = port
+        } else {
+            port = nil
+        }
+    }
+
+    /// Schemes whose URL names a file after `://` rather than a host.
+    static let pathOnlySchemes: Set<String> = ["sqlite", "sqlite3", "file"]
+
+    /// The value of the last query parameter with this name.
+    public func queryValue(_ name: String) -> String? {
+        queryItems.last(where: { $0.name == name })?.value
+    }
+
+    /// The URL with the password (in the user info or a `password=` parameter) replaced by `***`.
+    public var redacted: String { Self.redact(rawForm) }
+
+    public var description: String { redacted }
+
+    private var rawForm: String {
+        var text = "\(scheme)://\(opaquePath)"
+        if !queryItems.isEmpty {
+            text += "?" + queryItems.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
+        }
+        return text
+    }
+
+    /// Replaces every occurrence of this URL's password in `text` with `***`: the last line of defence
+    /// for messages that come from elsewhere (a driver, the operating system).
+    public func scrub(_ text: String) -> String {
+        var result = text
+        let secrets = [password, queryValue("password")].compactMap { $0 }.filter { !$0.isEmpty }
+        for secret in secrets {
+            result = result.replacingAll(secret, with: "***")
+            let encoded = Self.percentEncode(secret)
+            if encoded != secret { result = result.replacingAll(encoded, with: "***") }
+        }
+        return result
+    }
+
+    /// Redacts the password of anything that looks like a URL, even one that does not parse.
+    public static func redact(_ string: String) -> String {
+        var result = string
+        // user:password@ in the authority
+        if let schemeEnd = result.range(of: "://") {
+            let afterScheme = result[schemeEnd.upperBound...]
+            let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
+            let authority = afterScheme[..<authorityEnd]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                result.replaceSubrange(authority.index(after: colon)..<at, with: "***")
+            }
+        }
+        // password=... in the query
+        var output = ""
+        var remaining = Substring(result)
+        while let range = remaining.range(of: "password=") {
+            let valueStart = range.upperBound
+            let valueEnd = remaining[valueStart...].firstIndex(where: { $0 == "&" || $0 == " " }) ?? remaining.endIndex
+            let isParameter = range.lowerBound == remaining.startIndex
+                || ["?", "&", " "].contains(remaining[remaining.index(before: range.lowerBound)])
+            output += remaining[..<valueStart]
+            output += isParameter && valueStart < valueEnd ? "***" : String(remaining[valueStart..<valueEnd])
+            remaining = remaining[valueEnd...]
+        }
+        output += remaining
+        return output
+    }
+
+    private static func parseQuery(_ query: Substring?, url: String) throws(MigrateError) -> [QueryItem] {
+        guard let query, !query.isEmpty else { return [] }
+        var items: [QueryItem] = []
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = percentDecode(parts[0])
+            guard !name.isEmpty else {
+                throw MigrateError(.invalidURL, "malformed database URL \(redact(url)): empty parameter name")
+            }
+            items.append(QueryItem(name: name, value: parts.count > 1 ? percentDecode(parts[1]) : ""))
+        }
+        return items
+    }
+
+    static func percentDecode(_ text: Substring) -> String {
+        guard text.contains("%") || text.contains("+") else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%") {
+                let high = iterator.next()
+                let low = iterator.next()
+                if let high, let low, let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                    bytes.append(value)
+                } else {
+                    bytes.append(byte)
+                    if let high { bytes.append(high) }
+                    if let low { bytes.append(low) }
+                }
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        var output = ""
+        for byte in text.utf8 {
+            let scalar = Unicode.Scalar(byte)
+            if (byte < 0x80) && (scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar)) || "-._~".unicodeScalars.contains(scalar)) {
+                output.unicodeScalars.append(scalar)
+            } else {
+                output += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return output
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var remaining = self[...]
+        while let range = remaining.range(of: target) {
+            result += remaining[..<range.lowerBound]
+            result += replacement
+            remaining = remaining[range.upperBound...]
+        }
+        result += remaining
+        return result
+    }
+
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

@@ -1,0 +1,102 @@
+/// The one error type of swift-migrate.
+///
+/// An error has a ``Code`` (what went wrong, for programs) and context (where, for people): the migration, the
+/// file location, the statement, and what the database said. Context is attached where it is known and the
+/// error is rethrown. `description` is safe to print: it never holds a password (URLs in it are redacted).
+public struct MigrateError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. Extensible: compare with the static members.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable {
+            case noChange, noMigrations, invalidSource, duplicateMigration, invalidScript
+            case invalidURL, unsupportedScheme, connection, lockTimeout, dirty, shortLimit
+            case missingVersion, nothingToApply, statementFailed, driver, invalidArgument, cancelled
+            case fileExists, io
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+        public var description: String { base.rawValue }
+
+        /// Nothing to do (golang-migrate's `no change`); the CLI exits 0.
+        public static let noChange = Code(.noChange)
+        /// The source holds no migration at all.
+        public static let noMigrations = Code(.noMigrations)
+        /// A migration source could not be read or is malformed.
+        public static let invalidSource = Code(.invalidSource)
+        /// Two files claim the same version and direction.
+        public static let duplicateMigration = Code(.duplicateMigration)
+        /// A script cannot be split into statements (unterminated quote, psql meta-command, ...).
+        public static let invalidScript = Code(.invalidScript)
+        /// A database URL is malformed.
+        public static let invalidURL = Code(.invalidURL)
+        /// A database URL names a scheme no driver handles.
+        public static let unsupportedScheme = Code(.unsupportedScheme)
+        /// The database could not be reached or refused the login.
+        public static let connection = Code(.connection)
+        /// The migration lock was not acquired within the lock timeout.
+        public static let lockTimeout = Code(.lockTimeout)
+        /// The database is marked dirty by an interrupted non-transactional migration.
+        public static let dirty = Code(.dirty)
+        /// Fewer migrations than asked for were available (`limit N short`).
+        public static let shortLimit = Code(.shortLimit)
+        /// A version (current or target) has no file in the source.
+        public static let missingVersion = Code(.missingVersion)
+        /// `up N` / `down N` found nothing at all to apply.
+        public static let nothingToApply = Code(.nothingToApply)
+        /// A migration statement failed in the database.
+        public static let statementFailed = Code(.statementFailed)
+        /// Any other failure reported by a database driver.
+        public static let driver = Code(.driver)
+        /// A caller passed an invalid argument.
+        public static let invalidArgument = Code(.invalidArgument)
+        /// Stopped by a signal or task cancellation between migrations.
+        public static let cancelled = Code(.cancelled)
+        /// A file to be created already exists.
+        public static let fileExists = Code(.fileExists)
+        /// Reading or writing a file failed.
+        public static let io = Code(.io)
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// The main message, one line, without location.
+    public var message: String
+    /// The migration version the error belongs to, if any.
+    public var version: Int64?
+    /// The file, line and column at fault, if known.
+    public var location: SourceLocation?
+    /// The statement that failed, as written in the file.
+    public var statement: String?
+    /// The full line of the file at `location`, for rendering an excerpt with a caret.
+    public var sourceLine: String?
+    /// The database's error code (PostgreSQL SQLSTATE, SQLite extended result code name).
+    public var sqlState: String?
+    /// The database's DETAIL.
+    public var detail: String?
+    /// The database's HINT, or our own advice on how to recover.
+    public var hint: String?
+
+    public init(
+        _ code: Code, _ message: String, version: Int64? = nil, location: SourceLocation? = nil,
+        statement: String? = nil, sourceLine: String? = nil, sqlState: String? = nil,
+        detail: String? = nil, hint: String? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.version = version
+        self.location = location
+        self.statement = statement
+        self.sourceLine = sourceLine
+        self.sqlState = sqlState
+        self.detail = detail
+        self.hint = hint
+    }
+
+    /// One line: `FILE:LINE:COL: MESSAGE (SQLSTATE X)`, or just the message.
+    public var description: String {
+        var text = ""
+        if let location { text += "\(location): " }
+        text += message
+        if let sqlState { text += " (SQLSTATE \(sqlState))" }
+        return text
+    }
+}

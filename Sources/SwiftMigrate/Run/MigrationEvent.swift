@@ -1,0 +1,65 @@
+import Foundation
+
+/// What a running migrator tells its observer (the CLI prints these; an app may log them).
+public enum MigrationEvent: Sendable {
+    /// Waiting for the migration lock (another migrator holds it).
+    case waitingForLock
+    /// A step is about to run; `mode` says whether it runs in one transaction.
+    case starting(PlanStep, mode: SQLScript.ExecutionMode)
+    /// A step finished; golang-migrate prints `1/u create_users (43.1ms)`.
+    case finished(PlanStep, duration: Duration)
+    /// A stop was requested (SIGINT/SIGTERM); no further step starts.
+    case stopping(after: PlanStep?)
+}
+
+/// A migration that ran.
+public struct AppliedMigration: Sendable, Hashable {
+    public var version: Int64
+    public var name: String
+    public var direction: Direction
+    /// The database version after it.
+    public var targetVersion: Int64?
+    public var duration: Duration
+
+    /// golang-migrate's progress line: `1/u create_users (43.1ms)`.
+    public var logLine: String {
+        "\(version)/\(direction.letter) \(name) (\(Self.format(duration)))"
+    }
+
+    /// Formats like Go's `time.Duration.String()` for the ranges migrations take (`812µs`, `43.1ms`, `1.2s`).
+    public static func format(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let micros = Double(seconds) * 1_000_000 + Double(attoseconds) / 1_000_000_000_000
+        if micros < 1000 { return "\(trim(micros))µs" }
+        if micros < 1_000_000 { return "\(trim(micros / 1000))ms" }
+        return "\(trim(micros / 1_000_000))s"
+    }
+
+    private static func trim(_ value: Double) -> String {
+        let text = String(format: "%.1f", value)
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+}
+
+/// A stop request shared between a signal handler and the migrator: the running migration finishes, then
+/// no other starts.
+public final class StopRequest: @unchecked Sendable {
+    // NSLock rather than Synchronization.Atomic: the package supports macOS 13.
+    private let lock = NSLock()
+    private var requested = false
+
+    public init() {}
+
+    /// Asks the migrator to stop after the running migration.
+    public func request() {
+        lock.lock()
+        requested = true
+        lock.unlock()
+    }
+
+    public var isRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return requested
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+
+extension Migrator {
+    /// Runs one step in the mode its script needs:
+    /// - `.transaction`: BEGIN; statements; version and history; COMMIT. A failure rolls everything back and
+    ///   the database is exactly as before, not dirty.
+    /// - `.noTransaction`: golang-migrate's protocol: version (dirty); each statement on its own; version
+    ///   (clean) and history in one transaction. A failure leaves the database dirty at the target version.
+    func execute(_ step: PlanStep, script: SQLScript?, migrations: [Migration]) async throws -> AppliedMigration {
+        let mode = script?.executionMode ?? .transaction
+        observer?(.starting(step, mode: mode))
+        var stepLogger = logger
+        stepLogger[metadataKey: "migration.version"] = "\(step.migration.version)"
+        stepLogger[metadataKey: "migration.direction"] = "\(step.direction.rawValue)"
+        let clock = ContinuousClock()
+        let start = clock.now
+        let target = DatabaseVersion(version: step.targetVersion, dirty: false)
+
+        switch mode {
+        case .transaction:
+            try await driver.beginTransaction()
+            do {
+                try await runStatements(of: script, step: step, logger: stepLogger)
+                try await driver.writeVersion(target)
+                try await driver.appendHistory(historyRecord(step, duration: clock.now - start))
+                try await driver.commitTransaction()
+            } catch {
+                try? await driver.rollbackTransaction()
+                throw error
+            }
+        case .noTransaction(let reason):
+            stepLogger.debug("running outside a transaction", metadata: ["migration.reason": "\(reason)"])
+            try await driver.writeVersion(DatabaseVersion(version: step.targetVersion, dirty: true))
+            do {
+                try await runStatements(of: script, step: step, logger: stepLogger)
+            } catch var error as MigrateError {
+                error.hint = dirtyHint(step, reason: reason, underlying: error.hint, migrations: migrations)
+                throw error
+            }
+            try await driver.beginTransaction()
+            do {
+                try await driver.writeVersion(target)
+                try await driver.appendHistory(historyRecord(step, duration: clock.now - start))
+                try await driver.commitTransaction()
+            } catch {
+                try? await driver.rollbackTransaction()
+                throw error
+            }
+        }
+        let applied = AppliedMigration(
+            version: step.migration.version, name: step.migration.name, direction: step.direction,
+            targetVersion: step.targetVersion, duration: clock.now - start
+        )
+        observer?(.finished(step, duration: applied.duration))
+        return applied
+    }
+
+    private func runStatements(of script: SQLScript?, step: PlanStep, logger: Logger) async throws {
+        guard let script else { return }
+        for (index, statement) in script.statements.enumerated() {
+            logger.trace("executing statement", metadata: ["migration.line": "\(statement.line)"])
+            do {
+                try await driver.execute(statement.text)
+            } catch let failure as DatabaseFailure {
+                throw Self.statementError(failure, script: script, index: index, version: step.migration.version)
+            } catch var error as MigrateError {
+                if error.version == nil { error.version = step.migration.version }
+                if error.location == nil {
+                    error.location = SourceLocation(file: script.path, line: statement.line, column: statement.column)
+                    error.statement = statement.text
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Maps a database failure back through the lexer's split to the migration file.
+    static func statementError(_ failure: DatabaseFailure, script: SQLScript, index: Int, version: Int64) -> MigrateError {
+        let statement = script.statements[index]
+        let location: SourceLocation
+        switch failure.position {
+        case .character(let position):
+            location = script.location(statement: index, characterPosition: position)
+        case .utf8Offset(let offset):
+            location = script.location(statement: index, utf8Offset: offset)
+        case nil:
+            location = SourceLocation(file: script.path, line: statement.line, column: statement.column)
+        }
+        return MigrateError(
+            .statementFailed, failure.message, version: version, location: location, statement: statement.text,
+            sourceLine: script.sourceLine(location.line), sqlState: failure.sqlState, detail: failure.detail,
+            hint: failure.hint
+        )
+    }
+
+    /// How to recover from a failed non-transactional step: undo its partial work, then force the version that
+    /// is fully applied (before an up; the reverted one for a down).
+    private func dirtyHint(_ step: PlanStep, reason: String, underlying: String?, migrations: [Migration]) -> String {
+        let lastGood: Int64?
+        switch step.direction {
+        case .up: lastGood = migrations.last(where: { $0.version < step.migration.version })?.version
+        case .down: lastGood = step.migration.version
+        }
+        var hint = underlying.map { $0 + "\n" } ?? ""
+        hint += "this migration runs outside a transaction (\(reason)), so the database is now dirty at version "
+            + "\(step.targetVersion.map(String.init) ?? "-1"); undo what it did partly, then run "
+            + "`migrate force \(lastGood.map(String.init) ?? "-1")` and retry"
+        return hint
+    }
+
+    func historyRecord(_ step: PlanStep, duration: Duration) -> HistoryRecord {
+        let (seconds, attoseconds) = duration.components
+        return HistoryRecord(
+            version: step.migration.version, direction: step.direction, name: step.migration.name,
+            checksum: step.script?.checksum, appliedAt: Date(),
+            durationMs: Double(seconds) * 1000 + Double(attoseconds) / 1e15, appliedBy: configuration.appliedBy
+        )
+    }
+}

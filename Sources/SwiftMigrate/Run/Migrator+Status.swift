@@ -1,0 +1,89 @@
+import Foundation
+
+/// Every migration of the source and every version the database knows: the guide's "Migration History" table.
+public struct MigrationStatus: Sendable, Hashable, Codable {
+    /// The state of one version.
+    public enum State: String, Sendable, Hashable, Codable {
+        /// At or below the database version and in the source.
+        case applied
+        /// Above the database version.
+        case pending
+        /// The database version, marked dirty by an interrupted non-transactional migration.
+        case dirty
+        /// Applied in the database but no file in the source has this version.
+        case missingFromSource = "missing"
+    }
+
+    /// One row of the status table.
+    public struct Entry: Sendable, Hashable, Codable {
+        public var version: Int64
+        /// The description, from the source or, when the file is gone, from the history table.
+        public var name: String
+        public var state: State
+        /// When it was last applied, from the history table; nil for pending versions and for versions
+        /// applied by another tool (golang-migrate keeps no history).
+        public var appliedAt: Date?
+        public var durationMs: Double?
+        public var appliedBy: String?
+        /// Whether the source has an up file and a down file for this version.
+        public var hasUp: Bool
+        public var hasDown: Bool
+    }
+
+    /// The version row.
+    public var current: DatabaseVersion
+    /// Ascending by version.
+    public var entries: [Entry]
+
+    /// Versions still to apply.
+    public var pendingCount: Int { entries.filter { $0.state == .pending }.count }
+}
+
+extension Migrator {
+    /// Reads the source, the version row and the history table, and lines them up. Takes no lock, creates
+    /// nothing: safe for read-only database users.
+    public func status() async throws -> MigrationStatus {
+        let loaded = try loadSource()
+        let current = try await driver.readVersion()
+        let history = try await driver.readHistory()
+        return Self.status(migrations: loaded.migrations, current: current, history: history)
+    }
+
+    /// Pure: the status of `migrations` for a database at `current` with `history`.
+    static func status(migrations: [Migration], current: DatabaseVersion, history: [HistoryRecord]) -> MigrationStatus {
+        // The latest up record per version still counts only if no later down record reverted it.
+        var lastUp: [Int64: HistoryRecord] = [:]
+        for record in history {
+            if record.direction == .up { lastUp[record.version] = record } else { lastUp[record.version] = nil }
+        }
+        let inSource = Set(migrations.map(\.version))
+        var entries: [MigrationStatus.Entry] = []
+        entries.reserveCapacity(migrations.count)
+        for migration in migrations {
+            let state: MigrationStatus.State
+            if let version = current.version, migration.version <= version {
+                state = current.dirty && migration.version == version ? .dirty : .applied
+            } else {
+                state = .pending
+            }
+            let record = state == .pending ? nil : lastUp[migration.version]
+            entries.append(.init(
+                version: migration.version, name: migration.name, state: state, appliedAt: record?.appliedAt,
+                durationMs: record?.durationMs, appliedBy: record?.appliedBy, hasUp: migration.up != nil,
+                hasDown: migration.down != nil
+            ))
+        }
+        // Versions the database has applied that the source lacks.
+        var missing = Set(lastUp.keys.filter { key in current.version.map { key <= $0 } ?? false })
+        if let version = current.version { missing.insert(version) }
+        for version in missing.subtracting(inSource) {
+            let record = lastUp[version]
+            entries.append(.init(
+                version: version, name: record?.name ?? "", state: .missingFromSource, appliedAt: record?.appliedAt,
+                durationMs: record?.durationMs, appliedBy: record?.appliedBy, hasUp: false, hasDown: false
+            ))
+        }
+        entries.sort { $0.version < $1.version }
+        return MigrationStatus(current: current, entries: entries)
+    }
+}

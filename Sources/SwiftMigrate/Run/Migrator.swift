@@ -1,0 +1,166 @@
+import Foundation
+import Logging
+
+/// Applies migrations from a source to a database, with golang-migrate's semantics and state, and without
+/// its dirty state wherever a transaction can prevent it.
+///
+/// ```swift
+/// let driver = try await SQLiteDriver.open(url: DatabaseURL("sqlite://app.db"), logger: logger)
+/// let migrator = Migrator(source: DirectorySource(path: "migrations"), driver: driver, logger: logger)
+/// let applied = try await migrator.up()          // [] means "no change"
+/// try await driver.close()
+/// ```
+///
+/// Every command takes the database's migration lock first (PostgreSQL: golang-migrate's advisory lock, so the
+/// two tools exclude each other), so many app replicas may migrate one database at the same moment.
+public struct Migrator: Sendable {
+    /// How a migrator behaves.
+    public struct Configuration: Sendable {
+        /// How long to wait for the migration lock (golang-migrate's `-lock-timeout`, default 15 s).
+        public var lockTimeout: Duration
+        /// Recorded in the history table; defaults to the OS user.
+        public var appliedBy: String
+
+        public init(lockTimeout: Duration = .seconds(15), appliedBy: String? = nil) {
+            self.lockTimeout = lockTimeout
+            self.appliedBy = appliedBy ?? Self.defaultUser
+        }
+
+        static var defaultUser: String {
+            let environment = ProcessInfo.processInfo.environment
+            return environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+        }
+    }
+
+    public let source: any MigrationSource
+    public let driver: any DatabaseDriver
+    public var configuration: Configuration
+    public let logger: Logger
+    /// Receives progress events, e.g. to print `1/u create_users (43.1ms)`.
+    public var observer: (@Sendable (MigrationEvent) -> Void)?
+    /// Set it (from a signal handler) to stop after the running migration.
+    public var stopRequest: StopRequest
+
+    public init(
+        source: any MigrationSource, driver: any DatabaseDriver, configuration: Configuration = Configuration(),
+        logger: Logger, observer: (@Sendable (MigrationEvent) -> Void)? = nil, stopRequest: StopRequest = StopRequest()
+    ) {
+        self.source = source
+        self.driver = driver
+        self.configuration = configuration
+        self.logger = logger
+        self.observer = observer
+        self.stopRequest = stopRequest
+    }
+
+    // MARK: Commands
+
+    /// Applies every pending migration. Returns what ran; empty means "no change".
+    @discardableResult
+    public func up() async throws -> [AppliedMigration] { try await run(.upAll) }
+
+    /// Applies at most `steps` migrations; throws `limit N short` after applying fewer.
+    @discardableResult
+    public func up(_ steps: Int) async throws -> [AppliedMigration] { try await run(.up(steps)) }
+
+    /// Reverts at most `steps` migrations; throws `limit N short` after reverting fewer.
+    @discardableResult
+    public func down(_ steps: Int) async throws -> [AppliedMigration] { try await run(.down(steps)) }
+
+    /// Reverts every applied migration.
+    @discardableResult
+    public func downAll() async throws -> [AppliedMigration] { try await run(.downAll) }
+
+    /// Migrates up or down to `version`, which must exist in the source.
+    @discardableResult
+    public func goto(_ version: Int64) async throws -> [AppliedMigration] { try await run(.goto(version)) }
+
+    /// Runs a request: lock, refuse a dirty database, plan, run each step, unlock.
+    ///
+    /// - throws: ``MigrateError`` with ``MigrateError/Code/dirty``, ``MigrateError/Code/lockTimeout``,
+    ///   ``MigrateError/Code/statementFailed`` (with file, line, column and statement), and the planner's errors.
+    public func run(_ request: MigrationRequest) async throws -> [AppliedMigration] {
+        let loaded = try loadSource()
+        return try await withLock {
+            try await driver.prepare()
+            let current = try await driver.readVersion()
+            if current.dirty { throw Self.dirtyError(current) }
+            let plan = Planner(migrations: loaded.migrations).plan(request, from: current.version)
+            if let error = plan.trailingError, plan.steps.isEmpty { throw error.error }
+            // Split every script before touching the database: a lexer error changes nothing.
+            var scripts: [SQLScript?] = []
+            scripts.reserveCapacity(plan.steps.count)
+            for step in plan.steps {
+                scripts.append(try step.script.map { script throws(MigrateError) in try SQLScript(script, dialect: driver.dialect) })
+            }
+            var applied: [AppliedMigration] = []
+            for (step, script) in zip(plan.steps, scripts) {
+                if stopRequest.isRequested {
+                    observer?(.stopping(after: applied.isEmpty ? nil : plan.steps[applied.count - 1]))
+                    throw MigrateError(
+                        .cancelled, "stopped before \(step.label): \(plan.steps.count - applied.count) migration(s) not run",
+                        version: current.version
+                    )
+                }
+                applied.append(try await execute(step, script: script, migrations: loaded.migrations))
+            }
+            if let error = plan.trailingError { throw error.error }
+            return applied
+        }
+    }
+
+    /// Sets the version without running any migration and clears the dirty flag (`force V`; `nil` or -1
+    /// means no version).
+    public func force(_ version: Int64?) async throws {
+        if let version, version < -1 {
+            throw MigrateError(.invalidArgument, "version must be >= -1")
+        }
+        let target = version == -1 ? nil : version
+        try await withLock {
+            try await driver.prepare()
+            try await driver.writeVersion(DatabaseVersion(version: target, dirty: false))
+        }
+    }
+
+    /// The database's version row. Reads only: takes no lock and creates no table.
+    public func version() async throws -> DatabaseVersion {
+        try await driver.readVersion()
+    }
+
+    /// Drops everything in the database's current schema, the version and history tables included.
+    public func drop() async throws {
+        try await withLock { try await driver.drop() }
+    }
+
+    // MARK: Internals
+
+    func loadSource() throws -> LoadedSource {
+        let loaded = try source.load()
+        for warning in loaded.warnings {
+            logger.warning("\(warning)")
+        }
+        return loaded
+    }
+
+    /// Runs `body` holding the migration lock, and always releases it.
+    func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await driver.lock(timeout: configuration.lockTimeout)
+        let result: T
+        do {
+            result = try await body()
+        } catch {
+            try? await driver.unlock()
+            throw error
+        }
+        try await driver.unlock()
+        return result
+    }
+
+    static func dirtyError(_ state: DatabaseVersion) -> MigrateError {
+        let version = state.version ?? -1
+        return MigrateError(
+            .dirty, "Dirty database version \(version). Fix and force version.", version: state.version,
+            hint: "a non-transactional migration stopped half-way; repair the database by hand, then run `migrate force V` with the last version that is fully applied"
+        )
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Migrations in a directory of files: golang-migrate's `-path DIR` / `-source file://DIR`.
+///
+/// Reads `VERSION_NAME.up.EXT` / `VERSION_NAME.down.EXT` files and annotated `VERSION_NAME.sql` files; subdirectories
+/// are not descended into. Paths in messages are the directory as given joined with the file name
+/// (`migrations/001_domain.up.sql`).
+///
+/// ```swift
+/// let loaded = try DirectorySource(path: "migrations").load()
+/// ```
+public struct DirectorySource: MigrationSource {
+    /// The directory as given.
+    public var path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var displayName: String { path.isEmpty ? "." : path }
+
+    public func load() throws(MigrateError) -> LoadedSource {
+        try SourceDirectory.load(directory: path.isEmpty ? "." : path, displayPrefix: path, displayName: displayName)
+    }
+}
+
+/// A bundle's resources: migrations shipped inside an app binary (`Bundle.module` in a SwiftPM target).
+///
+/// Declare the folder with `resources: [.copy("Migrations")]` so that its files keep their names and stay together,
+/// then use `BundleSource(bundle: .module, subdirectory: "Migrations")`. Files processed with `.process` are flattened
+/// into the resource root: omit `subdirectory` then.
+public struct BundleSource: MigrationSource {
+    /// The resource directory on disk, or nil when the bundle has none.
+    public var directoryPath: String?
+    /// The subdirectory as given: paths in messages are shown relative to the bundle's resources (`Migrations/1_a.up.sql`).
+    public var subdirectory: String?
+    public var displayName: String
+
+    public init(bundle: Bundle, subdirectory: String? = nil) {
+        let resources = bundle.resourcePath
+        self.subdirectory = subdirectory
+        if let resources, let subdirectory, !subdirectory.isEmpty {
+            directoryPath = resources.hasSuffix("/") ? resources + subdirectory : resources + "/" + subdirectory
+        } else {
+            directoryPath = resources
+        }
+        displayName = subdirectory ?? "bundle resources"
+    }
+
+    public func load() throws(MigrateError) -> LoadedSource {
+        guard let directoryPath else {
+            throw MigrateError(
+                .noMigrations, "no migrations found in \(displayName): the bundle has no resource directory")
+        }
+        return try SourceDirectory.load(
+            directory: directoryPath, displayPrefix: subdirectory ?? "", displayName: displayName,
+            whereMissing: " (\(directoryPath))"
+        )
+    }
+}
+
+/// Loading a directory on disk: one listing, one read per migration file.
+enum SourceDirectory {
+    static func load(
+        directory: String, displayPrefix: String, displayName: String, whereMissing: String = ""
+    ) throws(MigrateError) -> LoadedSource {
+        let fileManager = FileManager.default
+        let names: [String]
+        do {
+            names = try fileManager.contentsOfDirectory(atPath: directory)
+        } catch {
+            var isDirectory: ObjCBool = false
+            if !fileManager.fileExists(atPath: directory, isDirectory: &isDirectory) {
+                throw MigrateError(
+                    .noMigrations, "no migrations found in \(displayName)\(whereMissing): the directory does not exist")
+            }
+            if !isDirectory.boolValue {
+                throw MigrateError(
+                    .noMigrations, "no migrations found in \(displayName)\(whereMissing): it is a file, not a directory"
+                )
+            }
+            throw MigrateError(.io, "cannot list \(displayName)\(whereMissing): \(describe(error))")
+        }
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        var assembler = MigrationAssembler()
+        // Byte order: the same on every platform and file system, so duplicates and warnings come out the same.
+        for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let displayPath = join(displayPrefix, name)
+            try assembler.add(fileName: name, displayPath: displayPath) { () throws(MigrateError) -> String? in
+                try readUTF8(atPath: base + name, displayPath: displayPath)
+            }
+        }
+        return try assembler.finish(displayName: displayName)
+    }
+
+    /// `prefix/name`, without doubling a trailing slash; just `name` for an empty prefix.
+    static func join(_ prefix: String, _ name: String) -> String {
+        if prefix.isEmpty { return name }
+        return prefix.hasSuffix("/") ? prefix + name : prefix + "/" + name
+    }
+
+    /// The file's text, or nil when it is a directory.
+    ///
+    /// - Throws: `.invalidSource` for invalid UTF-8 (naming the byte offset), `.io` when it cannot be read.
+    static func readUTF8(atPath path: String, displayPath: String) throws(MigrateError) -> String? {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                return nil
+            }
+            throw MigrateError(.io, "cannot read \(displayPath): \(describe(error))")
+        }
+        return try decodeUTF8(data, displayPath: displayPath)
+    }
+
+    /// Strict UTF-8 decoding: no replacement characters sneak into SQL.
+    static func decodeUTF8(_ data: Data, displayPath: String) throws(MigrateError) -> String {
+        let invalidOffset = data.withUnsafeBytes { raw in
+            UTF8Validation.firstInvalidOffset(raw.bindMemory(to: UInt8.self))
+        }
+        if let invalidOffset {
+            throw MigrateError(
+                .invalidSource,
+                "\(displayPath): invalid UTF-8 at byte offset \(invalidOffset); migration files must be UTF-8")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The plain reason for a Foundation file error (`No such file or directory`), without Foundation's
+    /// "The operation could not be completed." preamble.
+    private static func describe(_ error: any Error) -> String {
+        if let cocoa = error as? CocoaError {
+            switch cocoa.code {
+            case .fileReadNoSuchFile, .fileNoSuchFile: return String(cString: strerror(ENOENT))
+            case .fileReadNoPermission: return String(cString: strerror(EACCES))
+            default: break
+            }
+        }
+        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError,
+            underlying.domain == NSPOSIXErrorDomain
+        {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.localizedDescription
+    }
+}
+
+/// Finding the first byte that breaks UTF-8 (overlong forms, surrogates and values above U+10FFFF included).
+enum UTF8Validation {
+    static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            // The allowed range of the second byte depends on the lead byte (Unicode Table 3-7).
+            let length: Int
+            var secondLow: UInt8 = 0x80
+            var secondHigh: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0:
+                length = 3
+                secondLow = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED:
+                length = 3
+                secondHigh = 0x9F
+            case 0xF0:
+                length = 4
+                secondLow = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4:
+                length = 4
+                secondHigh = 0x8F
+            default: return index
+            }
+            guard index + 1 < count, bytes[index + 1] >= secondLow, bytes[index + 1] <= secondHigh else { return index }
+            for continuation in 2..<length {
+                guard index + continuation < count, bytes[index + continuation] & 0xC0 == 0x80 else { return index }
+            }
+            index += length
+        }
+        return nil
+    }
+}

@@ -1,0 +1,155 @@
+/// Something that yields the migrations: a directory (``DirectorySource``), app resources (``BundleSource``) or
+/// files held in memory (``InMemorySource``).
+///
+/// ```swift
+/// let loaded = try DirectorySource(path: "migrations").load()
+/// for warning in loaded.warnings { print("warning: \(warning)") }
+/// print(loaded.migrations.map(\.version))
+/// ```
+public protocol MigrationSource: Sendable {
+    /// How the source is named in messages (e.g. `migrations`, the directory as given).
+    var displayName: String { get }
+    /// Reads and parses every migration file.
+    ///
+    /// - Throws: `.noMigrations` when there is none, `.duplicateMigration` when two files claim the same version
+    ///   and direction, `.invalidSource` for malformed names or annotated files and invalid UTF-8, `.io` when a
+    ///   file cannot be read.
+    func load() throws(MigrateError) -> LoadedSource
+}
+
+/// The result of loading a ``MigrationSource``.
+public struct LoadedSource: Sendable {
+    /// The migrations, ascending by version; versions are unique.
+    public var migrations: [Migration]
+    /// Files that look like mistaken migration names and were ignored, in file name order.
+    public var warnings: [SourceWarning]
+    /// The source's name for messages (e.g. `migrations`).
+    public var displayName: String
+
+    public init(migrations: [Migration], warnings: [SourceWarning] = [], displayName: String) {
+        self.migrations = migrations
+        self.warnings = warnings
+        self.displayName = displayName
+    }
+}
+
+/// A file the source ignored although it looks like a migration (`3_add.up.sql.bak`, `V3__add.sql`, ...).
+public struct SourceWarning: Sendable, Hashable, CustomStringConvertible {
+    /// The file as shown to users (e.g. `migrations/3_add.up.sql.bak`).
+    public var path: String
+    /// What is wrong with it.
+    public var message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    /// `PATH: MESSAGE`.
+    public var description: String { "\(path): \(message)" }
+}
+
+/// Turns files, offered one at a time in file name order, into migrations: the rules shared by every source.
+struct MigrationAssembler {
+    private struct Slot {
+        var up: MigrationScript?
+        var down: MigrationScript?
+        var upName: String?
+        var downName: String?
+
+        func script(_ direction: Direction) -> MigrationScript? { direction == .up ? up : down }
+    }
+
+    private var slots: [Int64: Slot] = [:]
+    private(set) var warnings: [SourceWarning] = []
+
+    /// Considers one file.
+    ///
+    /// - Parameters:
+    ///   - fileName: the bare file name, which decides whether the file is a migration.
+    ///   - displayPath: the file as shown to users.
+    ///   - read: the file's text, or nil to skip it (e.g. it is a directory). Called only for migration files.
+    mutating func add(
+        fileName: String, displayPath: String, read: () throws(MigrateError) -> String?
+    ) throws(MigrateError) {
+        if Self.isIgnored(fileName) { return }
+        guard let parsed = try MigrationFileName.parse(fileName, displayPath: displayPath) else {
+            if let reason = MigrationFileName.nearMissReason(fileName) {
+                warnings.append(SourceWarning(path: displayPath, message: MigrationFileName.nearMissMessage(reason)))
+            }
+            return
+        }
+        guard let text = try read() else { return }
+        if let direction = parsed.direction {
+            let forcesNoTransaction = try MigrationAnnotations.plainForcesNoTransaction(text, path: displayPath)
+            let script = MigrationScript(path: displayPath, contents: text, forcesNoTransaction: forcesNoTransaction)
+            try store(script, version: parsed.version, direction: direction, name: parsed.name)
+            return
+        }
+        guard let sections = try MigrationAnnotations.sections(of: text, path: displayPath) else {
+            warnings.append(SourceWarning(path: displayPath, message: Self.missingUpMessage(text)))
+            return
+        }
+        try store(sections.up, version: parsed.version, direction: .up, name: parsed.name)
+        if let down = sections.down {
+            try store(down, version: parsed.version, direction: .down, name: parsed.name)
+        }
+    }
+
+    /// The migrations, ascending by version.
+    ///
+    /// - Throws: `.noMigrations` (`no migrations found in DISPLAYNAME`, plus `detail`) when no file was a
+    ///   migration; the near-miss warnings go into the error's hint, since they probably explain why.
+    func finish(displayName: String, detail: String? = nil) throws(MigrateError) -> LoadedSource {
+        guard !slots.isEmpty else {
+            var message = "no migrations found in \(displayName)"
+            if let detail { message += ": \(detail)" }
+            let hint = warnings.isEmpty ? nil : warnings.map(\.description).joined(separator: "\n")
+            throw MigrateError(.noMigrations, message, hint: hint)
+        }
+        let migrations = slots.keys.sorted().map { version in
+            let slot = slots[version]!
+            return Migration(version: version, name: slot.upName ?? slot.downName ?? "", up: slot.up, down: slot.down)
+        }
+        return LoadedSource(migrations: migrations, warnings: warnings, displayName: displayName)
+    }
+
+    private mutating func store(
+        _ script: MigrationScript, version: Int64, direction: Direction, name: String
+    ) throws(MigrateError) {
+        var slot = slots[version] ?? Slot()
+        if let existing = slot.script(direction) {
+            throw MigrateError(
+                .duplicateMigration,
+                "duplicate migration version \(version) (\(direction.rawValue)): \(existing.path) and \(script.path)",
+                version: version
+            )
+        }
+        switch direction {
+        case .up:
+            slot.up = script
+            slot.upName = name
+        case .down:
+            slot.down = script
+            slot.downName = name
+        }
+        slots[version] = slot
+    }
+
+    /// Dotfiles (`.DS_Store`, editor swap files, `.keep`) and READMEs are never migrations, whatever their names.
+    static func isIgnored(_ fileName: String) -> Bool {
+        fileName.hasPrefix(".") || fileName.lowercased().hasPrefix("readme")
+    }
+
+    private static func missingUpMessage(_ text: String) -> String {
+        var message =
+            "has a version but no '-- +migrate Up' directive, so it is neither VERSION_NAME.up.EXT / .down.EXT "
+            + "nor an annotated migration"
+        if text.contains("+goose") {
+            message += " (it uses goose's '-- +goose Up'; write '-- +migrate Up')"
+        } else if text.lowercased().contains("+migrate down") {
+            message += " (it has only a Down section)"
+        }
+        return message + "; ignored"
+    }
+}

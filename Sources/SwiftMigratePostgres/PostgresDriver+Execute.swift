@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SwiftMigrate
+
+extension PostgresDriver {
+    /// Runs one statement of a migration with the extended query protocol, reading every row so that an error
+    /// raised while rows stream (a division by zero in row 5) is not missed.
+    ///
+    /// Cancelling the task asks the server to cancel the statement (`pg_cancel_backend` from a second connection),
+    /// and closes this connection if that is impossible, so a cancelled migration never hangs.
+    ///
+    /// - throws: ``DatabaseFailure`` (SQLSTATE, detail, hint, 1-based character position) when the server rejects
+    ///   the statement; ``MigrateError`` with ``MigrateError/Code/cancelled`` when the task was cancelled, and
+    ///   ``MigrateError/Code/connection`` when the connection is lost.
+    public func execute(_ sql: String) async throws {
+        do {
+            try await withTaskCancellationHandler {
+                let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                for try await _ in rows {}
+            } onCancel: {
+                requestCancel()
+            }
+        } catch {
+            await finishCancel()
+            noteFailure()
+            if Task.isCancelled, Self.isCancellation(error) {
+                throw MigrateError(.cancelled, "cancelled: the statement was interrupted")
+            }
+            throw statementError(error)
+        }
+        await finishCancel()
+    }
+
+    /// The error `execute` throws: the server's complaint as a ``DatabaseFailure``, anything else (a lost
+    /// connection, a FATAL from the server) as a connection error.
+    func statementError(_ error: any Error) -> any Error {
+        guard let error = error as? PSQLError else { return error }
+        guard error.code == .server, let info = error.serverInfo, !Self.isFatal(info) else {
+            return connectionLost(error)
+        }
+        return DatabaseFailure(
+            message: url.scrub(info[.message] ?? "statement failed"), sqlState: info[.sqlState],
+            detail: info[.detail].map(url.scrub), hint: info[.hint].map(url.scrub),
+            position: info[.position].flatMap { Int($0) }.map { .character($0) }
+        )
+    }
+
+    static func isFatal(_ info: PSQLError.ServerInfo) -> Bool {
+        info[.severity] == "FATAL" || info[.severity] == "PANIC"
+    }
+
+    static func isCancellation(_ error: any Error) -> Bool {
+        if error is CancellationError { return true }
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .server: return error.serverInfo?[.sqlState] == "57014"
+        case .queryCancelled, .clientClosedConnection: return true
+        default: return false
+        }
+    }
+
+    func connectionLost(_ error: PSQLError) -> MigrateError {
+        var reason: String
+        switch error.code {
+        case .server:
+            reason = error.serverInfo?[.message] ?? "the server ended the session"
+        case .clientClosedConnection:
+            reason = "the connection is closed"
+        case .serverClosedConnection, .uncleanShutdown:
+            reason = "the server closed the connection"
+        default:
+            reason = "\(error.code)"
+            if let underlying = error.underlying { reason += ": \(underlying)" }
+        }
+        return MigrateError(
+            .connection, "lost the connection to \(displayURL): \(url.scrub(reason))",
+            sqlState: error.serverInfo?[.sqlState]
+        )
+    }
+
+    // MARK: Cancellation
+
+    /// Starts cancelling the running statement, once.
+    func requestCancel() {
+        state.withLock { state in
+            guard state.cancelTask == nil else { return }
+            state.cancelTask = Task { await self.cancelRunningStatement() }
+        }
+    }
+
+    /// Waits for a cancel request to be delivered, so it cannot hit the next statement.
+    func finishCancel() async {
+        let task = state.withLock { state in
+            defer { state.cancelTask = nil }
+            return state.cancelTask
+        }
+        await task?.value
+    }
+
+    /// PostgreSQL cancels a statement on request from another session of the same role. If that connection
+    /// cannot be made, closing ours is the only way left to stop waiting.
+    func cancelRunningStatement() async {
+        var configuration = configuration
+        configuration.options.connectTimeout = .seconds(5)
+        do {
+            let side = try await PostgresConnection.connect(
+                on: connection.eventLoop, configuration: configuration, id: -Int(backendPID), logger: logger
+            )
+            var cancelled = false
+            do {
+                let rows = try await side.query("SELECT pg_cancel_backend(\(backendPID))", logger: logger)
+                for try await value in rows.decode(Bool.self) { cancelled = value }
+            } catch {
+                logger.debug("cancel request failed", metadata: ["db.error": "\(String(reflecting: error))"])
+            }
+            try? await side.close()
+            if cancelled { return }
+        } catch {
+            logger.debug("cannot open a connection to cancel the statement", metadata: ["db.error": "\(url.scrub(String(reflecting: error)))"])
+        }
+        try? await connection.close()
+    }
+
+    // MARK: Internal queries
+
+    /// Marks the open transaction as failed: PostgreSQL rejects everything but ROLLBACK after an error.
+    func noteFailure() {
+        state.withLock { state in
+            if state.inTransaction { state.transactionFailed = true }
+        }
+    }
+
+    /// Runs one of the driver's own queries and hands its rows to `body`. Errors become ``MigrateError``s:
+    /// `driver` with the server's message and SQLSTATE, or `connection`.
+    func query(
+        _ query: PostgresQuery, what: String = "query", _ body: (PostgresRowSequence) async throws -> Void
+    ) async throws {
+        do {
+            let rows = try await connection.query(query, logger: logger)
+            try await body(rows)
+        } catch {
+            noteFailure()
+            guard let error = error as? PSQLError else { throw error }
+            guard error.code == .server, let info = error.serverInfo, !Self.isFatal(info) else {
+                throw connectionLost(error)
+            }
+            throw MigrateError(
+                .driver, "cannot \(what): \(url.scrub(info[.message] ?? "query failed"))", sqlState: info[.sqlState],
+                detail: info[.detail].map(url.scrub), hint: info[.hint].map(url.scrub)
+            )
+        }
+    }
+
+    /// Runs a query for its effect.
+    func run(_ query: PostgresQuery, what: String) async throws {
+        try await self.query(query, what: what) { rows in
+            for try await _ in rows {}
+        }
+    }
+
+    /// The first column of the first row, or nil when there is none.
+    func single<Value: PostgresDecodable & Sendable>(
+        _ query: PostgresQuery, as type: Value.Type, what: String
+    ) async throws -> Value? {
+        var result: Value?
+        try await self.query(query, what: what) { rows in
+            for try await value in rows.decode(Value.self) where result == nil { result = value }
+        }
+        return result
+    }
+}

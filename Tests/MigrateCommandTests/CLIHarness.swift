@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// Runs the built `migrate` binary as a user would, and captures what it printed and its exit code.
+struct CLIResult: CustomStringConvertible {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var all: String { stdout + stderr }
+    var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+}
+
+enum CLI {
+    /// The package root, found from this file's path.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `.build/debug/migrate`, or $MIGRATE_BINARY.
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["MIGRATE_BINARY"] { return URL(fileURLWithPath: path) }
+        // The test bundle sits next to the products it was built with.
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("migrate"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("migrate"),
+            packageRoot.appendingPathComponent(".build/debug/migrate"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
+    }
+
+    /// Runs `migrate ARGS` in `directory` with `environment` added (and DATABASE_URL/POSTGRES_DSN removed unless
+    /// given), feeding `input` on standard input.
+    @discardableResult
+    static func run(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], input: String? = nil
+    ) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["DATABASE_URL"] = nil
+        env["POSTGRES_DSN"] = nil
+        env.merge(environment) { $1 }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = inPipe
+        try process.run()
+        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try inPipe.fileHandleForWriting.close()
+        // Read both pipes before waiting so a full pipe never blocks the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self)
+        )
+    }
+}
+
+/// A temporary directory removed when the value is released... by the test calling `remove()`.
+struct TempDir {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("swift-migrate-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// Writes migration files into `dir` (created if needed) and returns the directory path.
+    @discardableResult
+    func write(_ files: [String: String], in dir: String = "migrations") throws -> String {
+        let directory = url.appendingPathComponent(dir)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, contents) in files {
+            try contents.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        return directory.path
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Reads a SQLite database with the sqlite3 CLI (a separate program: what a user would see).
+enum SQLite3 {
+    static func query(_ database: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [database, sql]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+
+/// A fresh PostgreSQL database per test on the server in $MIGRATE_TEST_POSTGRES_URL, read back with psql.
+struct PostgresScratch {
+    let name: String
+    let url: String
+    let adminURL: String
+
+    init() throws {
+        guard let admin = ProcessInfo.processInfo.environment["MIGRATE_TEST_POSTGRES_URL"] else {
+            Issue.record("MIGRATE_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
+            throw CancellationError()
+        }
+        adminURL = admin
+        name = "cli_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        url = Self.replaceDatabase(in: admin, with: name)
+        _ = try Self.psql(admin, "CREATE DATABASE \(name)")
+    }
+
+    static func replaceDatabase(in url: String, with database: String) -> String {
+        let query = url.firstIndex(of: "?").map { String(url[$0...]) } ?? ""
+        let base = url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
+        let authorityEnd = base.range(of: "://")!.upperBound
+        let slash = base[authorityEnd...].firstIndex(of: "/") ?? base.endIndex
+        return String(base[..<slash]) + "/" + database + query
+    }
+
+    func query(_ sql: String) throws -> String { try Self.psql(url, sql) }
+
+    func drop() { _ = try? Self.psql(adminURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+
+    static func psql(_ url: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = [url, "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+@Suite(.serialized) struct PostgresCLITests {
+    static let trading = CLI.packageRoot.appendingPathComponent("examples/trading/migrations").path
+
+    @Test func tradingExampleUpDownAllUp() throws {
+        let db = try PostgresScratch()
+        defer { db.drop() }
+        let base = ["-path", Self.trading, "-database", db.url]
+        let up = try CLI.run(base + ["up"])
+        #expect(up.status == 0, "\(up)")
+        #expect(up.stderr.contains("4/u optimize_position_indexes"))
+        #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "5|f")
+        #expect(try db.query("SELECT indexname FROM pg_indexes WHERE indexname = 'idx_positions_status'") == "idx_positions_status")
+        #expect(try db.query("SELECT count(*) FROM pg_matviews WHERE matviewname = 'v_daily_pnl'") == "1")
+        let downAll = try CLI.run(base + ["down", "-all"])
+        #expect(downAll.status == 0, "\(downAll)")
+        #expect(try db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "2")  // version + history
+        #expect(try CLI.run(base + ["up"]).status == 0)
+        let status = try CLI.run(base + ["status"])
+        #expect(status.stdout.contains("version 5, 0 pending"))
+    }
+
+    @Test func failingStatementIsRolledBackWithServerPositionMappedToTheFile() throws {
+        let db = try PostgresScratch()
+        defer { db.drop() }
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write([
+            "1_ok.up.sql": "CREATE TABLE a (id int);\n",
+            "2_bad.up.sql": "CREATE TABLE b (id int);\n-- a comment with ünïcode\nSELECT 'é', nonexistent_column FROM a;\n",
+        ])
+        let result = try CLI.run(["-path", migrations, "-database", db.url, "up"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("migrations/2_bad.up.sql:3:13: error: column \"nonexistent_column\" does not exist (SQLSTATE 42703)"), "\(result)")
+        #expect(result.stderr.contains("    3 | SELECT 'é', nonexistent_column FROM a;\n      |             ^"))
+        #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "1|f")
+        #expect(try db.query("SELECT count(*) FROM pg_tables WHERE tablename = 'b'") == "0")
+    }
+
+    @Test func concurrentlyRunsOutsideATransactionAndFailureLeavesItDirtyWithRecovery() throws {
+        let db = try PostgresScratch()
+        defer { db.drop() }
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write([
+            "1_t.up.sql": "CREATE TABLE t (id int, status text);\n",
+            "2_idx.up.sql": "CREATE INDEX CONCURRENTLY idx_t_status ON t(status);\nCREATE INDEX CONCURRENTLY idx_oops ON missing_table(x);\n",
+            "2_idx.down.sql": "DROP INDEX CONCURRENTLY IF EXISTS idx_t_status;\n",
+        ])
+        let result = try CLI.run(["-path", migrations, "-database", db.url, "up"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("2_idx.up.sql:2:"), "\(result)")
+        #expect(result.stderr.contains("migrate force 1"))
+        #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "2|t")
+        #expect(try db.query("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_t_status'") == "1")
+        // Repair: fix the file, undo, force, retry.
+        try "CREATE INDEX CONCURRENTLY idx_t_status ON t(status);\n".write(
+            toFile: migrations + "/2_idx.up.sql", atomically: true, encoding: .utf8)
+        _ = try db.query("DROP INDEX idx_t_status")
+        #expect(try CLI.run(["-path", migrations, "-database", db.url, "force", "1"]).status == 0)
+        let retry = try CLI.run(["-path", migrations, "-database", db.url, "up"])
+        #expect(retry.status == 0, "\(retry)")
+        #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "2|f")
+    }
+
+    @Test func passwordNeverAppearsInAnyOutput() throws {
+        let db = try PostgresScratch()
+        defer { db.drop() }
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write(["1_bad.up.sql": "SELEC 1;\n"])
+        let secret = "S3ntinel-pa55word"
+        let port = URLComponents(string: db.adminURL)?.port ?? 5432
+        let withPassword = "postgres://migrate_pw:\(secret)@127.0.0.1:\(port)/\(db.name)?sslmode=disable"
+        let wrong = "postgres://migrate_pw:\(secret)x@127.0.0.1:\(port)/\(db.name)?sslmode=disable"
+        var outputs: [CLIResult] = []
+        outputs.append(try CLI.run(["-verbose", "-path", migrations, "-database", withPassword, "up"]))
+        outputs.append(try CLI.run(["-verbose", "-path", migrations, "-database", wrong, "up"]))
+        outputs.append(try CLI.run(["-path", migrations, "-database", withPassword, "status", "--json"]))
+        outputs.append(try CLI.run(["-path", migrations, "-database", "postgres://migrate_pw:\(secret)@127.0.0.1:1/db", "version"]))
+        outputs.append(try CLI.run(["-path", migrations, "-database", withPassword + "&x-unknown=1", "up"]))
+        #expect(outputs[0].status == 1)
+        #expect(outputs[1].status == 1)
+        #expect(outputs[1].stderr.contains("migrate_pw:***@"), "\(outputs[1])")
+        #expect(outputs[3].status == 1)
+        for output in outputs {
+            #expect(!output.all.contains("S3ntinel"), "\(output)")
+        }
+    }
+}
+
+/// App replicas booting together: many `migrate up` processes on one database apply each migration once.
+@Suite(.serialized) struct ConcurrentCLITests {
+    static func auditMigrations(_ count: Int) -> [String: String] {
+        var files = ["001_audit.up.sql": "CREATE TABLE audit (version int NOT NULL);\nINSERT INTO audit VALUES (1);\n"]
+        for version in 2...count {
+            files[String(format: "%03d_step.up.sql", version)] = "INSERT INTO audit VALUES (\(version));\n"
+        }
+        return files
+    }
+
+    static func runTogether(_ processes: Int, arguments: [String]) throws -> [CLIResult] {
+        let results = LockedResults()
+        DispatchQueue.concurrentPerform(iterations: processes) { _ in
+            results.append(Result { try CLI.run(arguments) })
+        }
+        return try results.values.map { try $0.get() }
+    }
+
+    @Test func eightProcessesOnOneSQLiteFile() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write(Self.auditMigrations(20))
+        let db = dir.path("shared.db")
+        let results = try Self.runTogether(8, arguments: ["-path", migrations, "-database", "sqlite://\(db)", "up"])
+        for result in results { #expect(result.status == 0, "\(result)") }
+        #expect(try SQLite3.query(db, "SELECT count(*), count(DISTINCT version) FROM audit") == "20|20")
+        #expect(try SQLite3.query(db, "SELECT version, dirty FROM schema_migrations") == "20|0")
+    }
+
+    @Test func sixteenProcessesOnOnePostgresDatabase() throws {
+        let db = try PostgresScratch()
+        defer { db.drop() }
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write(Self.auditMigrations(20))
+        let results = try Self.runTogether(16, arguments: ["-path", migrations, "-database", db.url, "up"])
+        for result in results { #expect(result.status == 0, "\(result)") }
+        #expect(try db.query("SELECT count(*), count(DISTINCT version) FROM audit") == "20|20")
+        #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "20|f")
+    }
+}
+
+final class LockedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Result<CLIResult, any Error>] = []
+    func append(_ value: Result<CLIResult, any Error>) { lock.lock(); stored.append(value); lock.unlock() }
+    var values: [Result<CLIResult, any Error>] { lock.lock(); defer { lock.unlock() }; return stored }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SwiftMigrate
+import Testing
+
+@testable import SwiftMigratePostgres
+
+/// A failure of the test setup itself, with a message that says how to fix it.
+struct TestSetupError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Environment of the PostgreSQL tests: `MIGRATE_TEST_POSTGRES_URL` (a superuser URL, e.g.
+/// `postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable`) and `MIGRATE_TEST_POSTGRES_SOCKET_DIR`, both
+/// printed by `scripts/postgres-start.sh`.
+enum TestEnvironment {
+    static let logger = Logger(label: "swift-migrate.postgres-tests")
+
+    static func variable(_ name: String) throws -> String {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            throw TestSetupError(
+                description: "\(name) is not set: the PostgreSQL driver tests need a running server. "
+                    + "Start one with `eval \"$(scripts/postgres-start.sh)\"` and run the tests again."
+            )
+        }
+        return value
+    }
+
+    /// The server URL split into the parts a test recombines: `scheme://authority`, the query string.
+    static func server() throws -> (prefix: String, query: [String], parsed: DatabaseURL) {
+        let text = try variable("MIGRATE_TEST_POSTGRES_URL")
+        let parsed = try DatabaseURL(text)
+        guard let schemeEnd = text.range(of: "://") else {
+            throw TestSetupError(description: "MIGRATE_TEST_POSTGRES_URL is not a postgres:// URL")
+        }
+        let beforeQuery = text.split(separator: "?", maxSplits: 1).first.map(String.init) ?? text
+        let afterScheme = beforeQuery[schemeEnd.upperBound...]
+        let authority = afterScheme.prefix { $0 != "/" }
+        let query = text.contains("?")
+            ? text[text.index(after: text.firstIndex(of: "?")!)...].split(separator: "&").map(String.init) : []
+        return ("\(parsed.scheme)://\(authority)", query, parsed)
+    }
+
+    /// A connection for the test's own checks, independent of the driver under test.
+    static func adminConnection(database: String) async throws -> PostgresConnection {
+        let server = try server().parsed
+        let configuration = PostgresConnection.Configuration(
+            host: server.host ?? "localhost", port: server.port ?? 5432, username: server.user ?? "postgres",
+            password: server.password, database: database, tls: .disable
+        )
+        return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+    }
+}
+
+/// A fresh database for one test, dropped afterwards, with a connection for checking what the driver did.
+struct TestDatabase: Sendable {
+    let name: String
+    let admin: PostgresConnection
+    let prefix: String
+    let baseQuery: [String]
+
+    /// Runs `body` against a new database created for it.
+    static func with(_ body: (TestDatabase) async throws -> Void) async throws {
+        let server = try TestEnvironment.server()
+        let name = "sm_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let maintenance = try await TestEnvironment.adminConnection(database: server.parsed.path.isEmpty ? "postgres" : String(server.parsed.path.dropFirst()))
+        do {
+            try await maintenance.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: TestEnvironment.logger)
+            let admin = try await TestEnvironment.adminConnection(database: name)
+            let database = TestDatabase(name: name, admin: admin, prefix: server.prefix, baseQuery: server.query)
+            var failure: (any Error)?
+            do {
+                try await body(database)
+            } catch {
+                failure = error
+            }
+            try? await admin.close()
+            try await maintenance.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: TestEnvironment.logger
+            )
+            try await maintenance.close()
+            if let failure { throw failure }
+        } catch {
+            try? await maintenance.close()
+            throw error
+        }
+    }
+
+    /// The URL of this database as the server URL's user, with extra query parameters.
+    func urlString(_ parameters: String...) -> String {
+        let query = baseQuery + parameters
+        return "\(prefix)/\(name)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+    }
+
+    func url(_ parameters: String...) throws -> DatabaseURL {
+        let query = baseQuery + parameters
+        return try DatabaseURL("\(prefix)/\(name)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
+    }
+
+    /// Host and port of the server, for URLs with another user.
+    func hostPort() throws -> String {
+        let server = try TestEnvironment.server().parsed
+        return "\(server.host ?? "localhost"):\(server.port ?? 5432)"
+    }
+
+    func open(_ parameters: String...) async throws -> PostgresDriver {
+        let query = baseQuery + parameters
+        let url = try DatabaseURL("\(prefix)/\(name)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
+        return try await PostgresDriver.open(url: url, logger: TestEnvironment.logger)
+    }
+
+    /// Every row of `sql` with each column as text: write `::text` casts for non-text columns.
+    func rows(_ sql: String) async throws -> [[String?]] {
+        var result: [[String?]] = []
+        let rows = try await admin.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger)
+        for try await row in rows {
+            result.append(try row.map { try $0.decode(String?.self) })
+        }
+        return result
+    }
+
+    func execute(_ sql: String) async throws {
+        try await admin.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger)
+    }
+}
+
+/// Runs `body` with a driver and always closes it.
+func withDriver(_ driver: PostgresDriver, _ body: (PostgresDriver) async throws -> Void) async throws {
+    do {
+        try await body(driver)
+    } catch {
+        try? await driver.close()
+        throw error
+    }
+    try await driver.close()
+}
+
+/// The MigrateError `body` throws, or a recorded failure.
+func migrateError(_ body: () async throws -> Void, sourceLocation: Testing.SourceLocation = #_sourceLocation) async -> MigrateError? {
+    do {
+        try await body()
+        Issue.record("expected a MigrateError, nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as MigrateError {
+        return error
+    } catch {
+        Issue.record("expected a MigrateError, got \(String(reflecting: error))", sourceLocation: sourceLocation)
+    }
+    return nil
+}

@@ -1,0 +1,147 @@
+import SwiftMigrate
+import Testing
+
+@Suite("SQLScript classification and execution mode")
+struct SQLScriptModeTests {
+    typealias F = SQLScriptFixture
+    typealias Kind = SQLStatement.Kind
+
+    @Test(arguments: [
+        ("CREATE INDEX CONCURRENTLY i ON t (x)", Kind.nonTransactional("CREATE INDEX CONCURRENTLY")),
+        ("create unique index concurrently if not exists i on t (x)", .nonTransactional("CREATE INDEX CONCURRENTLY")),
+        ("CREATE INDEX \"concurrently_idx\" ON t (x)", .regular),
+        ("CREATE INDEX \"concurrently\" ON t (x)", .regular),
+        ("CREATE INDEX /* CONCURRENTLY */ i ON t (x)", .regular),
+        ("COMMENT ON TABLE t IS 'VACUUM; CREATE INDEX CONCURRENTLY'", .regular),
+        ("DROP INDEX CONCURRENTLY IF EXISTS i", .nonTransactional("DROP INDEX CONCURRENTLY")),
+        ("REINDEX TABLE CONCURRENTLY t", .nonTransactional("REINDEX CONCURRENTLY")),
+        ("REINDEX (VERBOSE) DATABASE app", .nonTransactional("REINDEX DATABASE")),
+        ("REINDEX SYSTEM", .nonTransactional("REINDEX SYSTEM")),
+        ("REINDEX SCHEMA public", .nonTransactional("REINDEX SCHEMA")),
+        ("REINDEX TABLE t", .regular),
+        ("ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY", .nonTransactional("ALTER TABLE ... DETACH CONCURRENTLY")),
+        ("ALTER TABLE p DETACH PARTITION p1", .regular),
+        ("VACUUM ANALYZE t", .nonTransactional("VACUUM")),
+        ("CREATE DATABASE app", .nonTransactional("CREATE DATABASE")),
+        ("DROP DATABASE IF EXISTS app", .nonTransactional("DROP DATABASE")),
+        ("ALTER SYSTEM SET work_mem = '64MB'", .nonTransactional("ALTER SYSTEM")),
+        ("CREATE TABLESPACE fast LOCATION '/ssd'", .nonTransactional("CREATE TABLESPACE")),
+        ("DROP TABLESPACE fast", .nonTransactional("DROP TABLESPACE")),
+        ("CREATE SUBSCRIPTION s CONNECTION 'dbname=a' PUBLICATION p",
+         .nonTransactional("CREATE SUBSCRIPTION ... WITH (create_slot = true)")),
+        ("CREATE SUBSCRIPTION s CONNECTION 'dbname=a' PUBLICATION p WITH (create_slot = false, slot_name = NONE)",
+         .regular),
+        ("CREATE SUBSCRIPTION s CONNECTION 'dbname=a' PUBLICATION p WITH (connect = 'off')", .regular),
+        ("DROP SUBSCRIPTION s", .nonTransactional("DROP SUBSCRIPTION")),
+        ("ALTER SUBSCRIPTION s REFRESH PUBLICATION", .nonTransactional("ALTER SUBSCRIPTION ... REFRESH")),
+        ("ALTER SUBSCRIPTION s SET PUBLICATION p", .nonTransactional("ALTER SUBSCRIPTION with refresh")),
+        ("ALTER SUBSCRIPTION s SET PUBLICATION p WITH (refresh = false)", .regular),
+        ("ALTER SUBSCRIPTION s DISABLE", .regular),
+        ("ALTER DATABASE app SET TABLESPACE fast", .nonTransactional("ALTER DATABASE SET TABLESPACE")),
+        ("ALTER DATABASE app SET work_mem = '1MB'", .regular),
+        ("CLUSTER", .nonTransactional("CLUSTER")),
+        ("CLUSTER (VERBOSE)", .nonTransactional("CLUSTER")),
+        ("CLUSTER t USING i", .regular),
+        ("DISCARD ALL", .nonTransactional("DISCARD ALL")),
+        ("COMMIT PREPARED 'x'", .nonTransactional("COMMIT PREPARED")),
+        ("BEGIN", .begin),
+        ("begin work", .begin),
+        ("BEGIN ISOLATION LEVEL SERIALIZABLE", .begin),
+        ("START TRANSACTION READ WRITE", .begin),
+        ("COMMIT", .commit),
+        ("END TRANSACTION", .commit),
+        ("ROLLBACK", .rollback),
+        ("ABORT", .rollback),
+        ("ROLLBACK TO SAVEPOINT s", .regular),
+        ("ROLLBACK WORK TO s", .regular),
+        ("SAVEPOINT s", .regular),
+        ("\"begin\"", .regular),
+    ])
+    func postgresStatementKinds(sql: String, kind: Kind) throws {
+        #expect(try F.script(sql).statements.map(\.kind) == [kind])
+    }
+
+    @Test(arguments: [
+        ("VACUUM", Kind.nonTransactional("VACUUM")),
+        ("BEGIN IMMEDIATE TRANSACTION", .begin),
+        ("BEGIN DEFERRED", .begin),
+        ("BEGIN EXCLUSIVE", .begin),
+        ("END", .commit),
+        ("COMMIT TRANSACTION", .commit),
+        ("ROLLBACK", .rollback),
+        ("ROLLBACK TRANSACTION TO SAVEPOINT s", .regular),
+        ("CREATE INDEX CONCURRENTLY ON t (x)", .regular),
+        ("CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END", .regular),
+    ])
+    func sqliteStatementKinds(sql: String, kind: Kind) throws {
+        #expect(try F.script(sql, .sqlite).statements.map(\.kind) == [kind])
+    }
+
+    @Test func ordinaryScriptsRunInATransaction() throws {
+        let script = try F.script("CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);")
+        #expect(script.executionMode == .transaction)
+        #expect(script.statements.count == 2)
+        #expect(script.path == F.path)
+        #expect(script.dialect == .postgres)
+    }
+
+    @Test func nonTransactionalStatementsForceNoTransaction() throws {
+        let script = try F.script("CREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_id ON a (id);\nVACUUM a;")
+        #expect(script.executionMode == .noTransaction(reason: "CREATE INDEX CONCURRENTLY"))
+        #expect(script.statements.count == 3)
+    }
+
+    @Test func anOuterBeginCommitIsStripped() throws {
+        let script = try F.script("-- wrapped\nBEGIN;\nCREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nCOMMIT;\n")
+        #expect(script.executionMode == .transaction)
+        #expect(script.statements.map(\.text) == ["CREATE TABLE a (id int)", "INSERT INTO a VALUES (1)"])
+        #expect(script.statements.map(\.line) == [3, 4])
+        let sqlite = try F.script("BEGIN IMMEDIATE;\nCREATE TABLE a (id INTEGER);\nEND TRANSACTION;", .sqlite)
+        #expect(sqlite.executionMode == .transaction)
+        #expect(sqlite.statements.map(\.text) == ["CREATE TABLE a (id INTEGER)"])
+    }
+
+    @Test func severalTransactionsRunWithoutOurs() throws {
+        let sql = "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\nBEGIN;\nCREATE TABLE b (id int);\nCOMMIT;"
+        let script = try F.script(sql)
+        #expect(script.executionMode == .noTransaction(reason: "explicit BEGIN/COMMIT"))
+        #expect(script.statements.map(\.kind) == [.begin, .regular, .commit, .begin, .regular, .commit])
+    }
+
+    @Test(arguments: [
+        "BEGIN;\nCREATE TABLE a (id int);",
+        "CREATE TABLE a (id int);\nCOMMIT;",
+        "BEGIN;\nCREATE TABLE a (id int);\nROLLBACK;",
+        "CREATE TABLE a (id int);\nBEGIN;\nCREATE TABLE b (id int);\nCOMMIT;",
+    ])
+    func otherTransactionControlRunsWithoutOurs(sql: String) throws {
+        let script = try F.script(sql)
+        #expect(script.executionMode == .noTransaction(reason: "explicit BEGIN/COMMIT"))
+        #expect(script.statements.count == sql.split(separator: ";").count)
+    }
+
+    @Test func savepointsStayInOurTransaction() throws {
+        let script = try F.script("SAVEPOINT s;\nINSERT INTO a VALUES (1);\nROLLBACK TO SAVEPOINT s;\nRELEASE s;")
+        #expect(script.executionMode == .transaction)
+        #expect(script.statements.count == 4)
+    }
+
+    @Test func theNoTransactionAnnotationWins() throws {
+        let script = try F.script("BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;", noTransaction: true)
+        #expect(script.executionMode == .noTransaction(reason: "-- +migrate notransaction"))
+        // Nothing is stripped: the script's own transaction runs as written.
+        #expect(script.statements.map(\.kind) == [.begin, .regular, .commit])
+    }
+
+    @Test func aNonTransactionalStatementInsideBeginCommitKeepsEverything() throws {
+        let script = try F.script("BEGIN;\nVACUUM;\nCOMMIT;")
+        #expect(script.executionMode == .noTransaction(reason: "VACUUM"))
+        #expect(script.statements.count == 3)
+    }
+
+    @Test func statementBlocksAreClassifiedToo() throws {
+        let script = try F.script("-- +migrate StatementBegin\nCREATE INDEX CONCURRENTLY i ON t (x);\n-- +migrate StatementEnd")
+        #expect(script.statements.map(\.kind) == [.nonTransactional("CREATE INDEX CONCURRENTLY")])
+        #expect(script.executionMode == .noTransaction(reason: "CREATE INDEX CONCURRENTLY"))
+    }
+}

@@ -1,0 +1,2 @@
+DROP INDEX idx_posts_user_id;
+DROP TABLE posts;

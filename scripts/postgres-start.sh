@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Starts a throwaway PostgreSQL 15 server on loopback, owned by the OS user `postgres`, in a temporary
+# directory, and prints `export` lines for the test suite. Stop it with scripts/postgres-stop.sh DIR.
+#   eval "$(scripts/postgres-start.sh)"
+set -euo pipefail
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PORT=${PGPORT_TEST:-55432}
+if [[ ! -x $PGBIN/postgres ]]; then
+  echo "postgres-start: no PostgreSQL server in $PGBIN (apt-get install postgresql-15)" >&2
+  exit 1
+fi
+id postgres >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin postgres
+DIR=$(mktemp -d /tmp/swift-migrate-pg.XXXXXX)
+chown postgres "$DIR"
+as_postgres() { if [[ $(id -un) == postgres ]]; then "$@"; else su postgres -s /bin/bash -c "$(printf '%q ' "$@")"; fi; }
+as_postgres "$PGBIN/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
+  || { cat "$DIR/initdb.log" >&2; exit 1; }
+# A password user for tests that check authentication and redaction.
+cat >"$DIR/data/pg_hba.conf" <<HBA
+local all all trust
+host all migrate_pw 127.0.0.1/32 scram-sha-256
+host all all 127.0.0.1/32 trust
+host all all ::1/128 trust
+HBA
+as_postgres "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c max_connections=200 -c fsync=on" start >/dev/null \
+  || { cat "$DIR/server.log" >&2; exit 1; }
+"$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qAt \
+  -c "CREATE ROLE migrate_pw LOGIN SUPERUSER PASSWORD 'S3ntinel-pa55word'" >/dev/null
+echo "export MIGRATE_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable'"
+echo "export MIGRATE_TEST_POSTGRES_DIR='$DIR'"
+echo "export MIGRATE_TEST_POSTGRES_SOCKET_DIR='$DIR'"
