@@ -5,7 +5,7 @@ extension PostgresDriver {
     /// Empties the current schema: golang-migrate drops every base table of `current_schema()` with CASCADE; we
     /// also drop views, materialized views, sequences, foreign tables, user-defined types (enum, composite,
     /// domain, range) and routines, skipping whatever an extension owns (dropping those fails, and the extension
-    /// still needs them). The version and history tables go too, even when they live in another schema.
+    /// still needs them) and functions a type made for itself (range constructors). The version and history tables go too, even when they live in another schema.
     public func drop() async throws {
         var statements: [String] = []
         let relations = """
@@ -32,7 +32,7 @@ extension PostgresDriver {
             SELECT p.prokind::text, n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid)
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
             WHERE n.nspname = current_schema()
-              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype IN ('e', 'i'))
             ORDER BY p.proname
             """
         try await query(PostgresQuery(unsafeSQL: routines), what: "list the routines to drop") { rows in

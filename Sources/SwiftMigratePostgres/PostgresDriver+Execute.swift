@@ -14,6 +14,7 @@ extension PostgresDriver {
     ///   the statement; ``MigrateError`` with ``MigrateError/Code/cancelled`` when the task was cancelled, and
     ///   ``MigrateError/Code/connection`` when the connection is lost.
     public func execute(_ sql: String) async throws {
+        try checkOpen()
         do {
             try await withTaskCancellationHandler {
                 let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
@@ -79,6 +80,14 @@ extension PostgresDriver {
         )
     }
 
+    /// PostgresNIO never answers a query written after its channel closed (the handler that would fail it is
+    /// gone), so a closed connection must be caught before writing.
+    func checkOpen() throws(MigrateError) {
+        if connection.isClosed {
+            throw MigrateError(.connection, "lost the connection to \(displayURL): the connection is closed")
+        }
+    }
+
     // MARK: Cancellation
 
     /// Starts cancelling the running statement, once.
@@ -136,6 +145,7 @@ extension PostgresDriver {
     func query(
         _ query: PostgresQuery, what: String = "query", _ body: (PostgresRowSequence) async throws -> Void
     ) async throws {
+        try checkOpen()
         do {
             let rows = try await connection.query(query, logger: logger)
             try await body(rows)

@@ -217,7 +217,7 @@ public final class PostgresDriver: DatabaseDriver {
     }
 
     public func writeVersion(_ state: DatabaseVersion) async throws {
-        try await inTransaction(what: "write the version") {
+        try await inTransaction {
             try await run(PostgresQuery(unsafeSQL: "TRUNCATE \(versionTable)"), what: "write the version")
             // golang-migrate keeps a row for "no version but dirty" (a failed first down migration) as -1.
             guard state.version != nil || state.dirty else { return }
@@ -299,7 +299,7 @@ public final class PostgresDriver: DatabaseDriver {
     }
 
     /// Runs `body` in the open transaction, or in a transaction of its own when none is open.
-    func inTransaction(what: String, _ body: () async throws -> Void) async throws {
+    func inTransaction(_ body: () async throws -> Void) async throws {
         if state.withLock({ $0.inTransaction }) {
             try await body()
             return

@@ -123,7 +123,7 @@ import Testing
         try await TestDatabase.with { db in
             try await withDriver(try await db.open()) { driver in
                 try await db.execute("SELECT pg_terminate_backend(\(driver.backendPID))")
-                try await Task.sleep(for: .milliseconds(100))
+                for _ in 0..<100 where !driver.connection.isClosed { try await Task.sleep(for: .milliseconds(20)) }
                 let error = await migrateError { try await driver.execute("SELECT 1") }
                 #expect(error?.code == .connection)
                 #expect(error?.message.hasPrefix("lost the connection to \(driver.displayURL): ") == true)

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import SwiftMigrate
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 @Suite struct PostgresOptionsTests {
     typealias Options = PostgresDriver.Options
 
-    func options(_ url: String, environment: [String: String] = [:]) throws -> Options {
+    func options(_ url: String, environment: [String: String] = [:]) throws(MigrateError) -> Options {
         try Options(url: DatabaseURL(url), environment: environment)
     }
 

@@ -25,7 +25,8 @@ struct SQLiteDriverLockTests {
             #expect(error?.code == .lockTimeout)
             #expect(error?.message == "timeout: can't acquire database lock")
             #expect(elapsed >= .milliseconds(400))
-            #expect(elapsed < .milliseconds(1400))
+            // Only a bound against hanging: machines here are shared, so no tight timing.
+            #expect(elapsed < .seconds(30))
 
             // Unlock lets the other one in.
             try await first.unlock()

@@ -143,9 +143,10 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     /// Redacts the password of anything that looks like a URL, even one that does not parse.
     public static func redact(_ string: String) -> String {
         var result = string
-        // user:password@ in the authority
-        if let schemeEnd = result.range(of: "://") {
-            let afterScheme = result[schemeEnd.upperBound...]
+        // user:password@ in the authority (also when the scheme is missing: `user:pass@host/db`)
+        // Without a scheme only a lone token counts, so that prose such as "at 10:30 @home" is left alone.
+        if let afterScheme = result.range(of: "://").map({ result[$0.upperBound...] })
+            ?? (result.contains(where: \.isWhitespace) ? nil : result[...]) {
             let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
             let authority = afterScheme[..<authorityEnd]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {

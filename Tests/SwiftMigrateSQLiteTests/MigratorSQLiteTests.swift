@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import SwiftMigrate
+import SwiftMigrateSQLite
+import Testing
+
+/// The library's Migrator on a real SQLite file: what a Swift app does at startup.
+@Suite struct MigratorSQLiteTests {
+    static let files: [String: String] = [
+        "1_users.up.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO users (name) VALUES ('a');\n",
+        "1_users.down.sql": "DROP TABLE users;\n",
+        "2_posts.sql": """
+            -- +migrate Up
+            CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER);
+            CREATE TRIGGER posts_guard BEFORE INSERT ON posts BEGIN
+              SELECT CASE WHEN NEW.user_id IS NULL THEN RAISE(ABORT, 'user required') END;
+            END;
+            -- +migrate Down
+            DROP TRIGGER posts_guard;
+            DROP TABLE posts;
+
+            """,
+        "3_vacuum.up.sql": "VACUUM;\n",
+    ]
+
+    func withMigrator<T>(
+        _ files: [String: String] = files, _ body: (Migrator, SQLiteDriver, String) async throws -> T
+    ) async throws -> T {
+        try await withTemporaryDirectory { directory in
+            let path = "\(directory)/app.db"
+            let driver = try await SQLiteDriver.open(url: DatabaseURL("sqlite://\(path)"), logger: testLogger)
+            let migrator = Migrator(source: InMemorySource(files: files), driver: driver, logger: testLogger)
+            do {
+                let result = try await body(migrator, driver, path)
+                try await driver.close()
+                return result
+            } catch {
+                try? await driver.close()
+                throw error
+            }
+        }
+    }
+
+    @Test func upDownAndStatusFromMemory() async throws {
+        try await withMigrator { (migrator, _, path) async throws in
+            let applied = try await migrator.up()
+            #expect(applied.map(\.logLine).map { $0.prefix(while: { $0 != "(" }) } == ["1/u users ", "2/u posts ", "3/u vacuum "])
+            #expect(try await migrator.version() == DatabaseVersion(version: 3, dirty: false))
+            #expect(try sqlite3CLI(path, "SELECT count(*) FROM users") == "1")
+            #expect(try await migrator.up().isEmpty)
+
+            let status = try await migrator.status()
+            #expect(status.entries.map(\.state) == [.applied, .applied, .applied])
+            #expect(status.entries.allSatisfy { $0.appliedAt != nil })
+            #expect(status.entries[2].hasDown == false)
+
+            let reverted = try await migrator.down(2)
+            #expect(reverted.map(\.targetVersion) == [2, 1])
+            #expect(try schemaNames(path) == ["schema_migrations", "schema_migrations_history", "users"])
+            #expect(try schemaNames(path, type: "trigger") == [])
+            let history = try sqlite3CLI(path, "SELECT group_concat(version || direction, ' ') FROM (SELECT * FROM schema_migrations_history ORDER BY id)")
+            #expect(history == "1up 2up 3up 3down 2down")
+        }
+    }
+
+    @Test func nonTransactionalMigrationUsesTheDirtyProtocol() async throws {
+        // VACUUM cannot run inside a transaction: the file runs statement by statement.
+        try await withMigrator { (migrator, _, _) async throws in
+            try await migrator.up(2)
+            let events = EventLog()
+            var observed = migrator
+            observed.observer = { events.append($0) }
+            try await observed.up()
+            #expect(events.modes == [.noTransaction(reason: "VACUUM")])
+            #expect(try await migrator.version() == DatabaseVersion(version: 3, dirty: false))
+        }
+    }
+
+    @Test func failedStatementRollsBackEverythingOfThatMigration() async throws {
+        var files = Self.files
+        files["2_posts.sql"] = "-- +migrate Up\nCREATE TABLE posts (id INTEGER);\nINSERT INTO nowhere VALUES (1);\n"
+        try await withMigrator(files) { (migrator, _, path) async throws in
+            let error = await #expect(throws: MigrateError.self) { try await migrator.up() }
+            #expect(error?.code == .statementFailed)
+            #expect(error?.message == "no such table: nowhere")
+            // SQLite reports no offset for an unknown table: the location is the statement's start.
+            #expect(error?.location == SourceLocation(file: "memory/2_posts.sql", line: 3, column: 1))
+            #expect(error?.sourceLine == "INSERT INTO nowhere VALUES (1);")
+            #expect(error?.version == 2)
+            #expect(try await migrator.version() == DatabaseVersion(version: 1, dirty: false))
+            #expect(try schemaNames(path).contains("posts") == false)
+        }
+    }
+
+    @Test func lexerErrorsStopBeforeTheDatabaseChanges() async throws {
+        var files = Self.files
+        files["2_posts.sql"] = "-- +migrate Up\nCREATE TABLE posts (note TEXT DEFAULT 'unterminated);\n"
+        try await withMigrator(files) { (migrator, _, path) async throws in
+            let error = await #expect(throws: MigrateError.self) { try await migrator.up() }
+            #expect(error?.code == .invalidScript)
+            #expect(error?.location?.line == 2)
+            #expect(try await migrator.version() == .none)
+            #expect(try schemaNames(path) == ["schema_migrations", "schema_migrations_history"])
+        }
+    }
+
+    @Test func stopRequestStopsBetweenMigrations() async throws {
+        try await withMigrator { (migrator, _, _) async throws in
+            var stopping = migrator
+            let stop = StopRequest()
+            stopping.stopRequest = stop
+            stopping.observer = { event in
+                if case .finished = event { stop.request() }
+            }
+            let error = await #expect(throws: MigrateError.self) { try await stopping.up() }
+            #expect(error?.code == .cancelled)
+            #expect(try await migrator.version() == DatabaseVersion(version: 1, dirty: false))
+            // The lock was released: another run goes on.
+            #expect(try await migrator.up().count == 2)
+        }
+    }
+
+    @Test func forceAndDirtyRefusal() async throws {
+        try await withMigrator { (migrator, driver, _) async throws in
+            try await migrator.up(1)
+            try await driver.writeVersion(DatabaseVersion(version: 2, dirty: true))
+            let error = await #expect(throws: MigrateError.self) { try await migrator.up() }
+            #expect(error?.message == "Dirty database version 2. Fix and force version.")
+            try await migrator.force(1)
+            #expect(try await migrator.version() == DatabaseVersion(version: 1, dirty: false))
+            try await migrator.force(-1)
+            #expect(try await migrator.version() == .none)
+        }
+    }
+}
+
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [MigrationEvent] = []
+    func append(_ event: MigrationEvent) { lock.lock(); events.append(event); lock.unlock() }
+    var modes: [SQLScript.ExecutionMode] {
+        lock.lock()
+        defer { lock.unlock() }
+        return events.compactMap { if case .starting(_, let mode) = $0 { mode } else { nil } }
+    }
+}

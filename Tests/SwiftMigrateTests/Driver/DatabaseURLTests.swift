@@ -1,0 +1,61 @@
+import Testing
+@testable import SwiftMigrate
+
+@Suite struct DatabaseURLTests {
+    @Test func parsesAPostgresURL() throws {
+        let url = try DatabaseURL("postgres://app:s%40cret@db.internal:6543/orders?sslmode=require&search_path=billing")
+        #expect(url.scheme == "postgres")
+        #expect(url.user == "app")
+        #expect(url.password == "s@cret")
+        #expect(url.host == "db.internal")
+        #expect(url.port == 6543)
+        #expect(url.path == "/orders")
+        #expect(url.queryValue("sslmode") == "require")
+        #expect(url.queryValue("search_path") == "billing")
+    }
+
+    @Test func parsesUnixSocketAndIPv6Hosts() throws {
+        let socket = try DatabaseURL("postgresql://me@%2Fvar%2Frun%2Fpostgresql/db")
+        #expect(socket.host == "/var/run/postgresql")
+        #expect(socket.port == nil)
+        let ipv6 = try DatabaseURL("postgres://u@[::1]:5433/db")
+        #expect(ipv6.host == "::1")
+        #expect(ipv6.port == 5433)
+    }
+
+    @Test func sqliteURLsKeepTheirPath() throws {
+        #expect(try DatabaseURL("sqlite://quickstart.db").path == "quickstart.db")
+        #expect(try DatabaseURL("sqlite3:///var/data/app.db").path == "/var/data/app.db")
+        let uri = try DatabaseURL("sqlite3://file:../x.db?mode=ro")
+        #expect(uri.opaquePath == "file:../x.db")
+        #expect(uri.port == nil)
+        #expect(uri.queryValue("mode") == "ro")
+    }
+
+    @Test func malformedURLsNameTheFaultWithoutThePassword() {
+        let noScheme = #expect(throws: MigrateError.self) { try DatabaseURL("user:hunter2@localhost/db") }
+        #expect(noScheme?.code == .invalidURL)
+        #expect(noScheme?.message.contains("no scheme") == true)
+        #expect(noScheme?.message.contains("hunter2") == false)
+        let badPort = #expect(throws: MigrateError.self) { try DatabaseURL("postgres://u:hunter2@host:99999/db") }
+        #expect(badPort?.message == "malformed database URL postgres://u:***@host:99999/db: invalid port \"99999\"")
+    }
+
+    @Test func redactsPasswordsEverywhere() throws {
+        let url = try DatabaseURL("postgres://app:p%40ss@localhost/db?sslmode=disable&password=other")
+        #expect(url.redacted == "postgres://app:***@localhost/db?sslmode=disable&password=***")
+        #expect("\(url)" == url.redacted)
+        #expect(url.scrub("login failed for p@ss and other") == "login failed for *** and ***")
+        #expect(DatabaseURL.redact("postgres://u:x@h/db and mysql://root:y@h") == "postgres://u:***@h/db and mysql://root:y@h")
+        #expect(DatabaseURL.redact("postgres://user@host/db") == "postgres://user@host/db")
+        #expect(DatabaseURL.redact("connect to host=a password=secret user=b") == "connect to host=a password=*** user=b")
+    }
+}
+
+@Suite struct RedactionProseTests {
+    @Test func proseWithColonsAndAtSignsIsLeftAlone() {
+        let line = "migrations/001_a.up.sql:3:8: error: duplicate key: mail@example.com"
+        #expect(DatabaseURL.redact(line) == line)
+        #expect(DatabaseURL.redact("user:hunter2@localhost/db") == "user:***@localhost/db")
+    }
+}
