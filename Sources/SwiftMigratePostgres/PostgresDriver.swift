@@ -10,8 +10,10 @@ import SwiftMigrate
 /// let driver = try await PostgresDriver.open(
 ///     url: DatabaseURL("postgres://app@localhost:5432/app?sslmode=disable"), logger: logger
 /// )
-/// defer { Task { try? await driver.close() } }
 /// try await driver.lock(timeout: .seconds(15))
+/// print(try await driver.readVersion())
+/// try await driver.unlock()
+/// try await driver.close()  // always: PostgresNIO asserts that a connection is closed before it is freed
 /// ```
 ///
 /// One connection serves everything, so the session-level advisory lock, `SET` statements and transactions all

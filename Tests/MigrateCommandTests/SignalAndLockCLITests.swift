@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// A `migrate` process started in the background, to signal it or run another beside it.
+final class RunningCLI: @unchecked Sendable {
+    let process = Process()
+    private let out = Pipe(), err = Pipe()
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["DATABASE_URL"] = nil
+        env["POSTGRES_DSN"] = nil
+        process.environment = env
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    func finish() -> CLIResult {
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self)
+        )
+    }
+}
+
+@Suite(.serialized) struct SignalAndLockCLITests {
+    static let slowFirst: [String: String] = [
+        "1_slow.up.sql": "CREATE TABLE slow (id int);\nSELECT pg_sleep(2);\n",
+        "2_next.up.sql": "CREATE TABLE next_one (id int);\n",
+    ]
+
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func signalStopsAfterTheRunningMigrationAndReleasesTheLock(signal: Int32, expectedStatus: Int32) throws {
+        let db = try PostgresScratch()
+        defer { db.drop() }
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write(Self.slowFirst)
+        let running = try RunningCLI(["-path", migrations, "-database", db.url, "up"])
+        // Wait until the first migration is running (its table exists inside the open transaction: poll the lock).
+        var waited = 0
+        while try db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0", waited < 200 {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 1
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        running.signal(signal)
+        let result = running.finish()
+        #expect(result.status == expectedStatus, "\(result)")
+        #expect(result.stderr.contains("Stopping after this running migration ..."))
+        #expect(result.stderr.contains("1/u slow ("))
+        #expect(!result.stderr.contains("2/u next ("))
+        #expect(result.stderr.contains("stopped before 2/u next: 1 migration(s) not run"))
+        #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "1|f")
+        #expect(try db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0")
+        let resumed = try CLI.run(["-path", migrations, "-database", db.url, "up"])
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(resumed.stderr.hasPrefix("2/u next ("))
+    }
+
+    @Test func secondMigratorGivesUpAfterTheLockTimeout() throws {
+        let db = try PostgresScratch()
+        defer { db.drop() }
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write(Self.slowFirst)
+        let first = try RunningCLI(["-path", migrations, "-database", db.url, "up"])
+        var waited = 0
+        while try db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0", waited < 200 {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 1
+        }
+        let second = try CLI.run(["-path", migrations, "-database", db.url, "-lock-timeout", "0", "up"])
+        #expect(second.status == 1)
+        #expect(second.stderr == "error: timeout: can't acquire database lock\n")
+        #expect(first.finish().status == 0)
+        #expect(try db.query("SELECT version FROM schema_migrations") == "2")
+    }
+}
