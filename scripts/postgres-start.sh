@@ -2,6 +2,9 @@
 # Starts a throwaway PostgreSQL 15 server on loopback, owned by the OS user `postgres`, in a temporary
 # directory, and prints `export` lines for the test suite. Stop it with scripts/postgres-stop.sh DIR.
 #   eval "$(scripts/postgres-start.sh)"
+# The server's output goes to files only, so a caller that captures this script's output never waits on it.
+# PGPORT_TEST picks the port (default 55432). PG_TLS_DIR, when set, names a directory with server.crt and
+# server.key: the server then offers TLS (ssl=on) as well as plain connections.
 set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PORT=${PGPORT_TEST:-55432}
@@ -22,9 +25,15 @@ host all migrate_pw 127.0.0.1/32 scram-sha-256
 host all all 127.0.0.1/32 trust
 host all all ::1/128 trust
 HBA
+TLS_OPTIONS=""
+if [[ -n ${PG_TLS_DIR:-} ]]; then
+  install -o postgres -m 0600 "$PG_TLS_DIR/server.key" "$DIR/data/server.key"
+  install -o postgres -m 0644 "$PG_TLS_DIR/server.crt" "$DIR/data/server.crt"
+  TLS_OPTIONS="-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
+fi
 as_postgres "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c max_connections=200 -c fsync=on" start >/dev/null \
-  || { cat "$DIR/server.log" >&2; exit 1; }
+  -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c max_connections=200 -c fsync=on $TLS_OPTIONS" start >/dev/null 2>"$DIR/pg_ctl.log" \
+  || { cat "$DIR/pg_ctl.log" "$DIR/server.log" >&2; exit 1; }
 "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qAt \
   -c "CREATE ROLE migrate_pw LOGIN SUPERUSER PASSWORD 'S3ntinel-pa55word'" >/dev/null
 echo "export MIGRATE_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable'"

@@ -304,7 +304,7 @@ public final class SQLiteDriver: DatabaseDriver {
     }
 
     /// Runs `body` on the queue and turns a ``DatabaseFailure`` into a ``MigrateError`` saying what failed.
-    private func perform<T: Sendable>(
+    func perform<T: Sendable>(
         _ what: String, _ body: @escaping @Sendable (SQLiteConnection) throws -> T
     ) async throws -> T {
         do {

@@ -33,6 +33,12 @@ final class RunningCLI: @unchecked Sendable {
 }
 
 @Suite(.serialized) struct SignalAndLockCLITests {
+    /// Advisory locks held in the test's own database: pg_locks lists the whole server's, and other suites
+    /// running at the same time take the migration lock in their databases.
+    static let advisoryLocks = """
+        SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        """
     static let slowFirst: [String: String] = [
         "1_slow.up.sql": "CREATE TABLE slow (id int);\nSELECT pg_sleep(2);\n",
         "2_next.up.sql": "CREATE TABLE next_one (id int);\n",
@@ -48,7 +54,7 @@ final class RunningCLI: @unchecked Sendable {
         let running = try RunningCLI(["-path", migrations, "-database", db.url, "up"])
         // Wait until the first migration is running (its table exists inside the open transaction: poll the lock).
         var waited = 0
-        while try db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0", waited < 200 {
+        while try db.query(Self.advisoryLocks) == "0", waited < 200 {
             Thread.sleep(forTimeInterval: 0.05)
             waited += 1
         }
@@ -61,7 +67,7 @@ final class RunningCLI: @unchecked Sendable {
         #expect(!result.stderr.contains("2/u next ("))
         #expect(result.stderr.contains("stopped before 2/u next: 1 migration(s) not run"))
         #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "1|f")
-        #expect(try db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0")
+        #expect(try db.query(Self.advisoryLocks) == "0")
         let resumed = try CLI.run(["-path", migrations, "-database", db.url, "up"])
         #expect(resumed.status == 0, "\(resumed)")
         #expect(resumed.stderr.hasPrefix("2/u next ("))
@@ -75,7 +81,7 @@ final class RunningCLI: @unchecked Sendable {
         let migrations = try dir.write(Self.slowFirst)
         let first = try RunningCLI(["-path", migrations, "-database", db.url, "up"])
         var waited = 0
-        while try db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0", waited < 200 {
+        while try db.query(Self.advisoryLocks) == "0", waited < 200 {
             Thread.sleep(forTimeInterval: 0.05)
             waited += 1
         }

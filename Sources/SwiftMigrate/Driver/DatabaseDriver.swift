@@ -110,6 +110,12 @@ public protocol DatabaseDriver: AnyObject, Sendable {
     func commitTransaction() async throws
     func rollbackTransaction() async throws
 
+    /// Reads the schema from the database's catalog: every object the migrations made, with a canonical
+    /// definition, in a stable order, without OIDs or times, and without the version and history tables.
+    /// Equal schemas give equal snapshots, so `verify` compares the snapshots taken before an up and after
+    /// its down, and `migrate schema` prints one for review. Changes nothing in the database.
+    func schemaSnapshot() async throws -> SchemaSnapshot
+
     /// Drops every table (and, where the database has them, views, types and functions) of the current
     /// schema, the version and history tables included.
     func drop() async throws
