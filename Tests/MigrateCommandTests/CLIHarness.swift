@@ -27,6 +27,14 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
     }
 
+    /// This process's environment without DATABASE_URL and POSTGRES_DSN (a test names its database), plus `extra`.
+    static func childEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = nil
+        environment["POSTGRES_DSN"] = nil
+        return environment.merging(extra) { $1 }
+    }
+
     /// Runs `migrate ARGS` in `directory` with `environment` added (and DATABASE_URL/POSTGRES_DSN removed unless
     /// given), feeding `input` on standard input.
     @discardableResult
@@ -36,11 +44,7 @@ enum CLI {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["DATABASE_URL"] = nil
-        env["POSTGRES_DSN"] = nil
-        env.merge(environment) { $1 }
-        process.environment = env
+        process.environment = childEnvironment(environment)
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out

@@ -9,10 +9,7 @@ final class RunningCLI: @unchecked Sendable {
     init(_ arguments: [String]) throws {
         process.executableURL = CLI.binary
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["DATABASE_URL"] = nil
-        env["POSTGRES_DSN"] = nil
-        process.environment = env
+        process.environment = CLI.childEnvironment()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
@@ -39,6 +36,14 @@ final class RunningCLI: @unchecked Sendable {
         SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
         """
+    /// Waits (10 s at most) until a migrator holds the migration lock in the test's database.
+    static func waitForMigrationLock(_ db: PostgresScratch) throws {
+        for _ in 0..<200 {
+            if try db.query(advisoryLocks) != "0" { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
     static let slowFirst: [String: String] = [
         "1_slow.up.sql": "CREATE TABLE slow (id int);\nSELECT pg_sleep(2);\n",
         "2_next.up.sql": "CREATE TABLE next_one (id int);\n",
@@ -53,11 +58,7 @@ final class RunningCLI: @unchecked Sendable {
         let migrations = try dir.write(Self.slowFirst)
         let running = try RunningCLI(["-path", migrations, "-database", db.url, "up"])
         // Wait until the first migration is running (its table exists inside the open transaction: poll the lock).
-        var waited = 0
-        while try db.query(Self.advisoryLocks) == "0", waited < 200 {
-            Thread.sleep(forTimeInterval: 0.05)
-            waited += 1
-        }
+        try Self.waitForMigrationLock(db)
         Thread.sleep(forTimeInterval: 0.3)
         running.signal(signal)
         let result = running.finish()
@@ -80,11 +81,7 @@ final class RunningCLI: @unchecked Sendable {
         defer { dir.remove() }
         let migrations = try dir.write(Self.slowFirst)
         let first = try RunningCLI(["-path", migrations, "-database", db.url, "up"])
-        var waited = 0
-        while try db.query(Self.advisoryLocks) == "0", waited < 200 {
-            Thread.sleep(forTimeInterval: 0.05)
-            waited += 1
-        }
+        try Self.waitForMigrationLock(db)
         let second = try CLI.run(["-path", migrations, "-database", db.url, "-lock-timeout", "0", "up"])
         #expect(second.status == 1)
         #expect(second.stderr == "error: timeout: can't acquire database lock\n")
