@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against a real PostgreSQL and real SQLite files.
 # Uses $MIGRATE_TEST_POSTGRES_URL when set; otherwise starts a throwaway PostgreSQL 15 on loopback
-# (scripts/postgres-start.sh) and stops it afterwards.
+# (scripts/postgres-start.sh) and stops it afterwards. Likewise a second server that offers TLS with a test CA
+# ($MIGRATE_TEST_TLS_PORT, $MIGRATE_TEST_TLS_CA, $MIGRATE_TEST_TLS_OTHER_CA) for the sslmode tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cleanup=()
+trap 'for dir in "${cleanup[@]}"; do scripts/postgres-stop.sh "$dir"; done' EXIT
 if [[ -z ${MIGRATE_TEST_POSTGRES_URL:-} ]]; then
   eval "$(scripts/postgres-start.sh)"
-  trap 'scripts/postgres-stop.sh "$MIGRATE_TEST_POSTGRES_DIR"' EXIT
+  cleanup+=("$MIGRATE_TEST_POSTGRES_DIR")
+fi
+if [[ -z ${MIGRATE_TEST_TLS_PORT:-} ]]; then
+  tls=$(mktemp -d /tmp/swift-migrate-tls.XXXXXX)
+  chmod 755 "$tls"
+  scripts/make-test-ca.sh "$tls"
+  export MIGRATE_TEST_TLS_PORT=${PGPORT_TLS_TEST:-55442}
+  tls_dir=$(PGPORT_TEST=$MIGRATE_TEST_TLS_PORT PG_TLS_DIR=$tls scripts/postgres-start.sh | sed -n "s/^export MIGRATE_TEST_POSTGRES_DIR='\(.*\)'$/\1/p")
+  cleanup+=("$tls_dir")
+  export MIGRATE_TEST_TLS_CA=$tls/ca.crt MIGRATE_TEST_TLS_OTHER_CA=$tls/other-ca.crt
 fi
 # Build once (tests and the `migrate` binary the CLI tests run), then run without rebuilding.
 swift build --build-tests "$@"
