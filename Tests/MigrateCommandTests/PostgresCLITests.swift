@@ -63,6 +63,12 @@ struct PostgresScratch {
         #expect(try CLI.run(base + ["up"]).status == 0)
         let status = try CLI.run(base + ["status"])
         #expect(status.stdout.contains("version 5, 0 pending"))
+        #expect(try CLI.run(base + ["version"]).stdout == "5\n")
+        let drop = try CLI.run(base + ["drop", "-f"])
+        #expect(drop.status == 0, "\(drop)")
+        #expect(try db.query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'") == "0")
+        #expect(try db.query("SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e'") == "0")
+        #expect(try CLI.run(base + ["version"]).stderr == "error: no migration\n")
     }
 
     @Test func failingStatementIsRolledBackWithServerPositionMappedToTheFile() throws {
