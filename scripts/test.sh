@@ -5,8 +5,9 @@
 # ($MIGRATE_TEST_TLS_PORT, $MIGRATE_TEST_TLS_CA, $MIGRATE_TEST_TLS_OTHER_CA) for the sslmode tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cleanup=()
-trap 'for dir in "${cleanup[@]}"; do scripts/postgres-stop.sh "$dir"; done' EXIT
+cleanup=()  # servers to stop
+scratch=()  # directories to remove
+trap 'for dir in "${cleanup[@]}"; do scripts/postgres-stop.sh "$dir"; done; rm -rf "${scratch[@]}"' EXIT
 if [[ -z ${MIGRATE_TEST_POSTGRES_URL:-} ]]; then
   eval "$(scripts/postgres-start.sh)"
   cleanup+=("$MIGRATE_TEST_POSTGRES_DIR")
@@ -14,12 +15,14 @@ fi
 if [[ -z ${MIGRATE_TEST_TLS_PORT:-} ]]; then
   tls=$(mktemp -d /tmp/swift-migrate-tls.XXXXXX)
   chmod 755 "$tls"
+  scratch+=("$tls")
   scripts/make-test-ca.sh "$tls"
   export MIGRATE_TEST_TLS_PORT=${PGPORT_TLS_TEST:-55442}
   tls_dir=$(PGPORT_TEST=$MIGRATE_TEST_TLS_PORT PG_TLS_DIR=$tls scripts/postgres-start.sh | sed -n "s/^export MIGRATE_TEST_POSTGRES_DIR='\(.*\)'$/\1/p")
   cleanup+=("$tls_dir")
   export MIGRATE_TEST_TLS_CA=$tls/ca.crt MIGRATE_TEST_TLS_OTHER_CA=$tls/other-ca.crt
 fi
-# Build once (tests and the `migrate` binary the CLI tests run), then run without rebuilding.
-swift build --build-tests "$@"
+# Build once (tests and the `migrate` binary the CLI tests run), then run without rebuilding; arguments
+# (e.g. --filter NAME) go to `swift test`.
+swift build --build-tests
 swift test --skip-build "$@"
