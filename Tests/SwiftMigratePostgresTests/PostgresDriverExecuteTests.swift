@@ -107,7 +107,7 @@ import Testing
                 let start = clock.now
                 task.cancel()
                 let result = await task.result
-                #expect(clock.now - start < .seconds(5))
+                #expect(clock.now - start < .seconds(25))  // far below pg_sleep(30): the cancel worked
                 switch result {
                 case .success: Issue.record("pg_sleep(30) returned after cancellation")
                 case .failure(let error):
