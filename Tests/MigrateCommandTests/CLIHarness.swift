@@ -36,24 +36,40 @@ enum CLI {
     }
 
     /// Runs `migrate ARGS` in `directory` with `environment` added (and DATABASE_URL/POSTGRES_DSN removed unless
-    /// given), feeding `input` on standard input.
+    /// given), feeding `input` on standard input, and waits for it.
     @discardableResult
     static func run(
         _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], input: String? = nil
     ) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = binary
+        try RunningCLI(arguments, in: directory, environment: environment, input: input).finish()
+    }
+}
+
+/// A `migrate` process started in the background, to signal it or run another beside it.
+final class RunningCLI: @unchecked Sendable {
+    let process = Process()
+    private let out = Pipe(), err = Pipe()
+
+    init(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], input: String? = nil
+    ) throws {
+        process.executableURL = CLI.binary
         process.arguments = arguments
-        process.environment = childEnvironment(environment)
+        process.environment = CLI.childEnvironment(environment)
         if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        let inPipe = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = inPipe
         try process.run()
         if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try inPipe.fileHandleForWriting.close()
-        // Read both pipes before waiting so a full pipe never blocks the child.
+    }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for the process; reads both pipes first so a full pipe never blocks the child.
+    func finish() -> CLIResult {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

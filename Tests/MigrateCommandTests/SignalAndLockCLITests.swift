@@ -1,34 +1,6 @@
 import Foundation
 import Testing
 
-/// A `migrate` process started in the background, to signal it or run another beside it.
-final class RunningCLI: @unchecked Sendable {
-    let process = Process()
-    private let out = Pipe(), err = Pipe()
-
-    init(_ arguments: [String]) throws {
-        process.executableURL = CLI.binary
-        process.arguments = arguments
-        process.environment = CLI.childEnvironment()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
-
-    func finish() -> CLIResult {
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self)
-        )
-    }
-}
-
 @Suite(.serialized) struct SignalAndLockCLITests {
     /// Advisory locks held in the test's own database: pg_locks lists the whole server's, and other suites
     /// running at the same time take the migration lock in their databases.

@@ -80,17 +80,14 @@ import Testing
         let count = try DirectorySource(path: Self.quickstart).load().migrations.count
         #expect(count == 4)
         try await withMigrator { (migrator, driver) async throws in
-            for step in 1...count {
-                let before = try await driver.schemaSnapshot()
-                try await migrator.up(1)
-                let applied = try await driver.schemaSnapshot()
-                #expect(applied != before, "migration \(step) changed nothing")
-                try await migrator.down(1)
-                let restored = try await driver.schemaSnapshot()
-                #expect(restored.differences(from: before).map(\.description) == [], "migration \(step)")
-                #expect(restored == before)
-                try await migrator.up(1)
-                #expect(try await driver.schemaSnapshot() == applied, "migration \(step) applied again")
+            let trips = try await migrator.roundTrips()
+            #expect(trips.count == count)
+            for trip in trips {
+                let step = trip.version
+                #expect(trip.upChangedSchema, "migration \(step) changed nothing")
+                #expect(trip.downDifferences.map(\.description) == [], "migration \(step)")
+                #expect(trip.downRestoredSchema)
+                #expect(trip.reapplyRebuiltSchema, "migration \(step) applied again")
             }
         }
     }
@@ -132,6 +129,29 @@ import Testing
             try await migrator.up()
             let snapshot = try await driver.schemaSnapshot()
             #expect(snapshot.rendered() == "table a CREATE TABLE a (x)\n  column a.x\n")
+        }
+    }
+}
+
+@Suite struct RoundTripSQLiteTests {
+    @Test func roundTripsNameWhatAForgetfulDownLeavesBehind() async throws {
+        try await withTemporaryDirectory { directory in
+            let driver = try await openDriver(in: directory)
+            let migrator = Migrator(source: InMemorySource(files: [
+                "1_posts.up.sql": "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT);\nCREATE INDEX idx_posts_title ON posts(title);\n",
+                "1_posts.down.sql": "DROP TABLE posts;\n",
+                "2_tags.up.sql": "CREATE TABLE tags (id INTEGER PRIMARY KEY);\nCREATE INDEX idx_tags_id ON tags(id);\n",
+                "2_tags.down.sql": "DROP INDEX idx_tags_id;\n",
+            ]), driver: driver, logger: testLogger)
+            let trips = try await migrator.roundTrips()
+            try await driver.close()
+            #expect(trips.map(\.version) == [1, 2])
+            #expect(trips[0].isExact)
+            #expect(trips[1].isExact == false)
+            #expect(trips[1].downRestoredSchema == false)
+            #expect(trips[1].downDifferences.map(\.description).contains("table tags still exists"), "\(trips[1].downDifferences)")
+            #expect(trips[1].reapplyError?.message == "table tags already exists")
+            #expect(trips[1].reapplyError?.location?.file == "memory/2_tags.up.sql")
         }
     }
 }

@@ -64,8 +64,6 @@ struct Session {
 
     static func report(_ event: MigrationEvent, console: Console, verbose: Bool) {
         switch event {
-        case .waitingForLock:
-            if verbose { console.error("Waiting for the migration lock ...") }
         case .starting(let step, let mode):
             if verbose {
                 if case .noTransaction(let reason) = mode {

@@ -2,8 +2,6 @@ import Foundation
 
 /// What a running migrator tells its observer (the CLI prints these; an app may log them).
 public enum MigrationEvent: Sendable {
-    /// Waiting for the migration lock (another migrator holds it).
-    case waitingForLock
     /// A step is about to run; `mode` says whether it runs in one transaction.
     case starting(PlanStep, mode: SQLScript.ExecutionMode)
     /// A step finished; golang-migrate prints `1/u create_users (43.1ms)`.
