@@ -40,11 +40,14 @@ extension PostgresDriver {
         guard error.code == .server, let info = error.serverInfo, !Self.isFatal(info) else {
             return connectionLost(error)
         }
-        return DatabaseFailure(
+        var failure = DatabaseFailure(
             message: url.scrub(info[.message] ?? "statement failed"), sqlState: info[.sqlState],
             detail: info[.detail].map(url.scrub), hint: info[.hint].map(url.scrub),
             position: info[.position].flatMap { Int($0) }.map { .character($0) }
         )
+        // 55P03 lock_not_available: lock_timeout expired (or NOWAIT); nothing ran, so the migration may be retried.
+        failure.isLockTimeout = info[.sqlState] == "55P03"
+        return failure
     }
 
     static func isFatal(_ info: PSQLError.ServerInfo) -> Bool {

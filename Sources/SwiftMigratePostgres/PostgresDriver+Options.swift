@@ -38,6 +38,9 @@ extension PostgresDriver {
         var connectTimeout: Duration?
         var migrationsTable: TableName
         var statementTimeoutMilliseconds: Int?
+        /// swift-migrate's `x-lock-timeout`: PostgreSQL's `lock_timeout` for the session, so a migration gives up
+        /// waiting for a table lock instead of queueing every query behind it.
+        var lockTimeoutMilliseconds: Int?
         /// The database name of the lock key: golang-migrate uses the URL path, leading `/` included, and
         /// `current_database()` only when the path is empty.
         var lockDatabaseName: String?
@@ -52,7 +55,7 @@ extension PostgresDriver {
         /// golang-migrate's own parameters (its postgres driver accepts exactly these).
         static let migrateParameters = [
             "x-migrations-table", "x-migrations-table-quoted", "x-multi-statement", "x-multi-statement-max-size",
-            "x-statement-timeout",
+            "x-statement-timeout", "x-lock-timeout",
         ]
 
         init(url: DatabaseURL, environment: [String: String] = ProcessInfo.processInfo.environment) throws(MigrateError) {
@@ -138,6 +141,14 @@ extension PostgresDriver {
                     )
                 }
                 statementTimeoutMilliseconds = milliseconds == 0 ? nil : milliseconds
+            }
+            if let text = parameter("x-lock-timeout") {
+                guard let milliseconds = Int(text), milliseconds >= 0 else {
+                    throw MigrateError(
+                        .invalidURL, "invalid x-lock-timeout \"\(text)\" in database URL \(url.redacted): expected milliseconds"
+                    )
+                }
+                lockTimeoutMilliseconds = milliseconds == 0 ? nil : milliseconds
             }
             // Accepted for compatibility and checked like golang-migrate, then ignored: scripts are always split by
             // the lexer, statement by statement.

@@ -88,6 +88,9 @@ public final class PostgresDriver: DatabaseDriver {
             if let milliseconds = options.statementTimeoutMilliseconds {
                 try await connection.query(PostgresQuery(unsafeSQL: "SET statement_timeout = \(milliseconds)"), logger: logger)
             }
+            if let milliseconds = options.lockTimeoutMilliseconds {
+                try await connection.query(PostgresQuery(unsafeSQL: "SET lock_timeout = \(milliseconds)"), logger: logger)
+            }
             var session: (database: String, schema: String?, pid: Int32)?
             let rows = try await connection.query("SELECT current_database(), current_schema(), pg_backend_pid()", logger: logger)
             for try await row in rows.decode((String, String?, Int32).self) { session = row }

@@ -9,9 +9,14 @@ struct UpCommand: AsyncParsableCommand {
     )
     @OptionGroup var options: GlobalOptions
     @Argument(help: "How many migrations to apply (default: all pending).") var limit: UInt?
+    @Flag(name: .customLong("dry-run"), help: "Print what would run (see `plan`) and change nothing.") var dryRun = false
 
     func run() async throws {
         try await Session(options).run { migrator in
+            if dryRun {
+                let request: MigrationRequest = if let limit { .up(Int(limit)) } else { .upAll }
+                return try await PlanReport.print(request, migrator: migrator, console: Console(url: try options.databaseURL()))
+            }
             let applied = if let limit { try await migrator.up(Int(limit)) } else { try await migrator.up() }
             if applied.isEmpty { throw MigrateError(.noChange, "no change") }
         }
@@ -26,10 +31,17 @@ struct DownCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Flag(name: .customLong("all"), help: "Apply all down migrations without asking.") var all = false
     @Argument(help: "How many migrations to revert.") var limit: UInt?
+    @Flag(name: .customLong("dry-run"), help: "Print what would run (see `plan`) and change nothing.") var dryRun = false
 
     func run() async throws {
         if all && limit != nil { throw ValidationError("-all cannot be used with other arguments") }
         let session = try Session(options)
+        if dryRun {
+            let request: MigrationRequest = if let limit { .down(Int(limit)) } else { .downAll }
+            return try await session.run { migrator in
+                try await PlanReport.print(request, migrator: migrator, console: session.console)
+            }
+        }
         if !all && limit == nil {
             session.console.error("Are you sure you want to apply all down migrations? [y/N]")
             let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
@@ -50,10 +62,14 @@ struct GotoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "goto", abstract: "Migrate to version V.")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The version to migrate to; it must exist in the source.") var version: UInt64
+    @Flag(name: .customLong("dry-run"), help: "Print what would run (see `plan`) and change nothing.") var dryRun = false
 
     func run() async throws {
         guard let target = Int64(exactly: version) else { throw ValidationError("can't read version argument V") }
         try await Session(options).run { migrator in
+            if dryRun {
+                return try await PlanReport.print(.goto(target), migrator: migrator, console: Console(url: try options.databaseURL()))
+            }
             let applied = try await migrator.goto(target)
             if applied.isEmpty { throw MigrateError(.noChange, "no change") }
         }

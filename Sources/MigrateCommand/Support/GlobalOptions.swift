@@ -24,6 +24,27 @@ struct GlobalOptions: ParsableArguments {
     ))
     var lockTimeout: UInt = 15
 
+    @Option(name: .customLong("db-lock-timeout"), help: ArgumentHelp(
+        "PostgreSQL: how long each statement may wait for a table lock (lock_timeout) before the migration gives up and is retried (see -lock-retries), e.g. 5s or 500ms. Sets the URL's x-lock-timeout.",
+        valueName: "duration"
+    ))
+    var dbLockTimeout: String?
+
+    @Option(name: .customLong("db-statement-timeout"), help: ArgumentHelp(
+        "PostgreSQL: how long each statement may run (statement_timeout), e.g. 10m. Sets the URL's x-statement-timeout.",
+        valueName: "duration"
+    ))
+    var dbStatementTimeout: String?
+
+    @Option(name: .customLong("lock-retries"), help: ArgumentHelp(
+        "How often to retry a transactional migration that hit -db-lock-timeout, after a jittered pause of 1 s, 2 s, 4 s ... (at most 30 s).",
+        valueName: "n"
+    ))
+    var lockRetries: UInt = 3
+
+    @Flag(name: .customLong("allow-modified"), help: "Migrate although an applied migration's file changed since it ran (see `validate`).")
+    var allowModified = false
+
     @Option(name: .customLong("prefetch"), help: .hidden)
     var prefetch: UInt = 10
 
@@ -43,6 +64,12 @@ struct GlobalOptions: ParsableArguments {
         return "migrations"
     }
 
+    /// Whether a database is given at all (-database, $DATABASE_URL or $POSTGRES_DSN).
+    var hasDatabase: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return database != nil || environment["DATABASE_URL"].nonEmpty != nil || environment["POSTGRES_DSN"].nonEmpty != nil
+    }
+
     /// The database URL: -database, else $DATABASE_URL, else $POSTGRES_DSN (the guide's variable).
     func databaseURL() throws -> DatabaseURL {
         let environment = ProcessInfo.processInfo.environment
@@ -51,7 +78,33 @@ struct GlobalOptions: ParsableArguments {
                 "no database: pass -database URL (e.g. sqlite://app.db or postgres://user:pass@localhost:5432/db?sslmode=disable), or set DATABASE_URL or POSTGRES_DSN"
             )
         }
-        return try DatabaseURL(text)
+        let url = try DatabaseURL(text)
+        var extra: [(String, String)] = []
+        if let dbLockTimeout { extra.append(("x-lock-timeout", try Self.milliseconds(dbLockTimeout, flag: "-db-lock-timeout"))) }
+        if let dbStatementTimeout {
+            extra.append(("x-statement-timeout", try Self.milliseconds(dbStatementTimeout, flag: "-db-statement-timeout")))
+        }
+        guard !extra.isEmpty else { return url }
+        guard ["postgres", "postgresql"].contains(url.scheme) else {
+            throw ValidationError("-db-lock-timeout and -db-statement-timeout apply to PostgreSQL only, not to \(url.redacted)")
+        }
+        return try url.addingQueryItems(extra)
+    }
+
+    /// `500ms`, `5s`, `2m`, `1h`, or a bare number of seconds, as whole milliseconds.
+    static func milliseconds(_ text: String, flag: String) throws -> String {
+        let units: [(suffix: String, factor: Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        var number = Substring(text)
+        var factor = 1000.0
+        for unit in units where text.hasSuffix(unit.suffix) {
+            number = text.dropLast(unit.suffix.count)
+            factor = unit.factor
+            break
+        }
+        guard let value = Double(number), value >= 0, value.isFinite, value * factor < Double(Int32.max) else {
+            throw ValidationError("invalid \(flag) \"\(text)\": expected a duration such as 500ms, 5s or 2m")
+        }
+        return String(Int((value * factor).rounded()))
     }
 }
 

@@ -26,25 +26,52 @@ struct Session {
     func run(_ body: (Migrator) async throws -> Void) async throws {
         let url = try options.databaseURL()
         let directory = try options.migrationsDirectory()
-        do {
+        try await reportingErrors {
             let driver = try await Drivers.open(url, logger: logger)
-            var migrator = Migrator(
-                source: DirectorySource(path: directory), driver: driver,
-                configuration: .init(lockTimeout: .seconds(Int64(options.lockTimeout))), logger: logger,
-                stopRequest: stopRequest
-            )
-            migrator.observer = { [console, verbose = options.verbose] event in
-                Self.report(event, console: console, verbose: verbose)
-            }
-            let signals = SignalHandler.install(stopRequest: stopRequest, console: console)
-            defer { signals.cancel() }
             do {
-                try await body(migrator)
+                try await body(migrator(driver: driver, directory: directory))
             } catch {
                 try? await driver.close()
                 throw error
             }
             try await driver.close()
+        }
+    }
+
+    /// Like ``run(_:)``, on a scratch database made for the run (PostgreSQL: a new database on the server of
+    /// -database; SQLite: a temporary file) and dropped afterwards. The database -database names is not changed.
+    func runOnScratch(created: @escaping (String) -> Void, _ body: (Migrator) async throws -> Void) async throws {
+        let url = try options.databaseURL()
+        let directory = try options.migrationsDirectory()
+        try await reportingErrors {
+            try await Drivers.withScratch(url, logger: logger, created: created) { driver in
+                try await body(migrator(driver: driver, directory: directory))
+            }
+        }
+    }
+
+    /// A migrator over the -path source that reports progress on the console and stops on SIGINT/SIGTERM.
+    func migrator(driver: any DatabaseDriver, directory: String) -> Migrator {
+        var migrator = Migrator(
+            source: DirectorySource(path: directory), driver: driver,
+            configuration: .init(
+                lockTimeout: .seconds(Int64(options.lockTimeout)), allowModified: options.allowModified,
+                lockRetries: Int(options.lockRetries)
+            ),
+            logger: logger, stopRequest: stopRequest
+        )
+        migrator.observer = { [console, verbose = options.verbose] event in
+            Self.report(event, console: console, verbose: verbose)
+        }
+        return migrator
+    }
+
+    /// Runs `body` with signal handling; prints errors like a compiler and maps them to exit codes.
+    func reportingErrors(_ body: () async throws -> Void) async throws {
+        do {
+            let signals = SignalHandler.install(stopRequest: stopRequest, console: console)
+            defer { signals.cancel() }
+            try await body()
             if options.verbose {
                 console.error("Finished after \(AppliedMigration.format(ContinuousClock.now - startTime))")
             }

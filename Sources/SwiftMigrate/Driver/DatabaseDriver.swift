@@ -62,6 +62,9 @@ public struct DatabaseFailure: Error, Sendable, CustomStringConvertible {
     public var detail: String?
     public var hint: String?
     public var position: Position?
+    /// True when the statement gave up waiting for a lock (PostgreSQL's `lock_timeout`): the transaction
+    /// changed nothing, and running the migration again later may succeed.
+    public var isLockTimeout = false
 
     public init(message: String, sqlState: String? = nil, detail: String? = nil, hint: String? = nil, position: Position? = nil) {
         self.message = message

@@ -114,6 +114,31 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         queryItems.last(where: { $0.name == name })?.value
     }
 
+    /// The same URL naming another database on the same server (PostgreSQL) or another file (SQLite), with the
+    /// same parameters: `verify` opens its scratch database through it. A `dbname=` parameter is dropped.
+    public func replacingDatabase(_ name: String) throws(MigrateError) -> DatabaseURL {
+        var text = "\(scheme)://"
+        if Self.pathOnlySchemes.contains(scheme) {
+            text += name
+        } else {
+            let authority = opaquePath.firstIndex(of: "/").map { opaquePath[..<$0] } ?? opaquePath[...]
+            text += authority + "/" + Self.percentEncode(name)
+        }
+        let kept = queryItems.filter { $0.name != "dbname" }
+        if !kept.isEmpty {
+            text += "?" + kept.map { "\(Self.percentEncode($0.name))=\(Self.percentEncode($0.value))" }.joined(separator: "&")
+        }
+        return try DatabaseURL(text)
+    }
+
+    /// The same URL with these parameters set (replacing parameters of the same names).
+    public func addingQueryItems(_ items: [(name: String, value: String)]) throws(MigrateError) -> DatabaseURL {
+        let names = Set(items.map(\.name))
+        let kept = queryItems.filter { !names.contains($0.name) }.map { ($0.name, $0.value) } + items.map { ($0.name, $0.value) }
+        let query = kept.map { "\(Self.percentEncode($0.0))=\(Self.percentEncode($0.1))" }.joined(separator: "&")
+        return try DatabaseURL("\(scheme)://\(opaquePath)" + (query.isEmpty ? "" : "?" + query))
+    }
+
     /// The URL with the password (in the user info or a `password=` parameter) replaced by `***`.
     public var redacted: String { Self.redact(rawForm) }
 

@@ -10,7 +10,7 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible {
             case noChange, noMigrations, invalidSource, duplicateMigration, invalidScript
             case invalidURL, unsupportedScheme, connection, lockTimeout, dirty, shortLimit
             case missingVersion, nothingToApply, statementFailed, driver, invalidArgument, cancelled
-            case fileExists, io
+            case fileExists, io, modifiedMigration, validationFailed, verificationFailed
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -54,6 +54,12 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible {
         public static let fileExists = Code(.fileExists)
         /// Reading or writing a file failed.
         public static let io = Code(.io)
+        /// An applied migration's file changed since it ran (drift); `up` refuses unless told otherwise.
+        public static let modifiedMigration = Code(.modifiedMigration)
+        /// `validate` found problems in the source or in how it matches the database.
+        public static let validationFailed = Code(.validationFailed)
+        /// `verify` found a down migration that does not restore the schema, or an up that fails when re-applied.
+        public static let verificationFailed = Code(.verificationFailed)
     }
 
     /// What went wrong.
@@ -74,6 +80,8 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible {
     public var detail: String?
     /// The database's HINT, or our own advice on how to recover.
     public var hint: String?
+    /// True when a statement gave up waiting for a table lock (``DatabaseFailure/isLockTimeout``).
+    public var isLockTimeout = false
 
     public init(
         _ code: Code, _ message: String, version: Int64? = nil, location: SourceLocation? = nil,

@@ -10,6 +10,14 @@ public enum MigrationRequest: Sendable, Hashable {
     case down(Int)
     /// `goto V`: up or down to version V, which must exist in the source.
     case goto(Int64)
+
+    /// Whether the request may apply up migrations (`goto` may go either way).
+    public var isUpward: Bool {
+        switch self {
+        case .upAll, .up, .goto: return true
+        case .downAll, .down: return false
+        }
+    }
 }
 
 /// One migration to run: the file of `version` in `direction`, leaving the database at `targetVersion`.

@@ -87,11 +87,13 @@ extension Migrator {
         case nil:
             location = SourceLocation(file: script.path, line: statement.line, column: statement.column)
         }
-        return MigrateError(
+        var error = MigrateError(
             .statementFailed, failure.message, version: version, location: location, statement: statement.text,
             sourceLine: script.sourceLine(location.line), sqlState: failure.sqlState, detail: failure.detail,
             hint: failure.hint
         )
+        error.isLockTimeout = failure.isLockTimeout
+        return error
     }
 
     /// How to recover from a failed non-transactional step: undo its partial work, then force the version that

@@ -25,8 +25,14 @@ extension Migrator {
     /// revert it, snapshot (which must equal the first), and apply it again. The guide's up → down → up, done
     /// by the tool; run it on a scratch database, since it applies everything.
     ///
+    /// - parameters:
+    ///   - stopAtFirstFailure: end after the first migration that is not ``RoundTrip/isExact`` (`verify` does:
+    ///     the schema is off from there on, so later results would mislead).
+    ///   - progress: called with each result as soon as it is known.
     /// - returns: one ``RoundTrip`` per migration, in order; it ends early at a migration whose second up failed.
-    public func roundTrips() async throws -> [RoundTrip] {
+    public func roundTrips(
+        stopAtFirstFailure: Bool = false, progress: (@Sendable (RoundTrip) -> Void)? = nil
+    ) async throws -> [RoundTrip] {
         let current = try await version()
         let pending = try loadSource().migrations.filter { migration in current.version.map { migration.version > $0 } ?? true }
         var results: [RoundTrip] = []
@@ -46,12 +52,15 @@ extension Migrator {
             } catch let error as MigrateError where error.code == .statementFailed {
                 trip.reapplyError = error
                 results.append(trip)
+                progress?(trip)
                 return results
             }
             let reapplied = try await driver.schemaSnapshot()
             trip.reapplyDifferences = reapplied.differences(from: applied)
             trip.reapplyRebuiltSchema = reapplied == applied
             results.append(trip)
+            progress?(trip)
+            if stopAtFirstFailure && !trip.isExact { break }
         }
         return results
     }

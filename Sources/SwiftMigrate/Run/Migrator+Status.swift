@@ -12,6 +12,11 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
         case dirty
         /// Applied in the database but no file in the source has this version.
         case missingFromSource = "missing"
+        /// Applied, but the up file changed since: its checksum differs from the one recorded when it ran.
+        case modified
+        /// At or below the database version but never applied: added after later versions ran, so `up` skips
+        /// it (only known from the history table).
+        case outOfOrder = "out-of-order"
     }
 
     /// One row of the status table.
@@ -51,22 +56,28 @@ extension Migrator {
 
     /// Pure: the status of `migrations` for a database at `current` with `history`.
     static func status(migrations: [Migration], current: DatabaseVersion, history: [HistoryRecord]) -> MigrationStatus {
-        // The latest up record per version still counts only if no later down record reverted it.
-        var lastUp: [Int64: HistoryRecord] = [:]
-        for record in history {
-            if record.direction == .up { lastUp[record.version] = record } else { lastUp[record.version] = nil }
-        }
+        let lastUp = Drift.appliedRecords(history)
+        let modified = Set(Drift.modified(migrations: migrations, current: current, history: history).map(\.version))
+        let outOfOrder = Set(Drift.outOfOrder(migrations: migrations, current: current, history: history).map(\.version))
         let inSource = Set(migrations.map(\.version))
         var entries: [MigrationStatus.Entry] = []
         entries.reserveCapacity(migrations.count)
         for migration in migrations {
             let state: MigrationStatus.State
             if let version = current.version, migration.version <= version {
-                state = current.dirty && migration.version == version ? .dirty : .applied
+                if current.dirty && migration.version == version {
+                    state = .dirty
+                } else if modified.contains(migration.version) {
+                    state = .modified
+                } else if outOfOrder.contains(migration.version) {
+                    state = .outOfOrder
+                } else {
+                    state = .applied
+                }
             } else {
                 state = .pending
             }
-            let record = state == .pending ? nil : lastUp[migration.version]
+            let record = state == .pending || state == .outOfOrder ? nil : lastUp[migration.version]
             entries.append(.init(
                 version: migration.version, name: migration.name, state: state, appliedAt: record?.appliedAt,
                 durationMs: record?.durationMs, appliedBy: record?.appliedBy, hasUp: migration.up != nil,

@@ -20,10 +20,21 @@ public struct Migrator: Sendable {
         public var lockTimeout: Duration
         /// Recorded in the history table; defaults to the OS user.
         public var appliedBy: String
+        /// Lets `up` and `goto` run although an applied migration's file changed since it ran (drift). Off by
+        /// default: the change would never reach this database, which is almost always a mistake.
+        public var allowModified: Bool
+        /// How often to retry a transactional migration that gave up waiting for a table lock (PostgreSQL's
+        /// `lock_timeout`, set with the URL's `x-lock-timeout`), with a jittered, growing pause.
+        public var lockRetries: Int
 
-        public init(lockTimeout: Duration = .seconds(15), appliedBy: String? = nil) {
+        public init(
+            lockTimeout: Duration = .seconds(15), appliedBy: String? = nil, allowModified: Bool = false,
+            lockRetries: Int = 0
+        ) {
             self.lockTimeout = lockTimeout
             self.appliedBy = appliedBy ?? Self.defaultUser
+            self.allowModified = allowModified
+            self.lockRetries = lockRetries
         }
 
         static var defaultUser: String {
@@ -85,6 +96,12 @@ public struct Migrator: Sendable {
             try await driver.prepare()
             let current = try await driver.readVersion()
             if current.dirty { throw Self.dirtyError(current) }
+            if !configuration.allowModified, request.isUpward, current.version != nil {
+                let modified = Drift.modified(
+                    migrations: loaded.migrations, current: current, history: try await driver.readHistory()
+                )
+                if !modified.isEmpty { throw Drift.modifiedError(modified) }
+            }
             let plan = Planner(migrations: loaded.migrations).plan(request, from: current.version)
             if let error = plan.trailingError, plan.steps.isEmpty { throw error.error }
             // Split every script before touching the database: a lexer error changes nothing.
@@ -102,7 +119,7 @@ public struct Migrator: Sendable {
                         version: current.version
                     )
                 }
-                applied.append(try await execute(step, script: script, migrations: loaded.migrations))
+                applied.append(try await executeRetryingLockTimeouts(step, script: script, migrations: loaded.migrations))
             }
             if let error = plan.trailingError { throw error.error }
             return applied
@@ -133,6 +150,28 @@ public struct Migrator: Sendable {
     }
 
     // MARK: Internals
+
+    /// Runs a step; when a transactional one gave up waiting for a table lock (it was rolled back, nothing
+    /// changed), waits a jittered, doubling pause (1 s, 2 s, 4 s ... at most 30 s, ±50%) and runs it again,
+    /// at most ``Configuration/lockRetries`` times.
+    func executeRetryingLockTimeouts(_ step: PlanStep, script: SQLScript?, migrations: [Migration]) async throws -> AppliedMigration {
+        var attempt = 0
+        while true {
+            do {
+                return try await execute(step, script: script, migrations: migrations)
+            } catch let error as MigrateError where error.isLockTimeout && attempt < configuration.lockRetries {
+                guard script?.executionMode == .transaction, !stopRequest.isRequested else { throw error }
+                attempt += 1
+                let base = min(30.0, pow(2.0, Double(attempt - 1)))
+                let pause = base * Double.random(in: 0.5...1.5)
+                logger.warning(
+                    "\(step.label): \(error.message); retrying in \(String(format: "%.1f", pause)) s (attempt \(attempt + 1) of \(configuration.lockRetries + 1))",
+                    metadata: ["migration.version": "\(step.migration.version)"]
+                )
+                try await Task.sleep(for: .milliseconds(Int(pause * 1000)))
+            }
+        }
+    }
 
     func loadSource() throws -> LoadedSource {
         let loaded = try source.load()

@@ -30,6 +30,12 @@ public struct DirectorySource: MigrationSource {
     public func load() throws(MigrateError) -> LoadedSource {
         try SourceDirectory.load(directory: path.isEmpty ? "." : path, displayPrefix: path, displayName: displayName)
     }
+
+    public func loadCollectingDuplicates() throws(MigrateError) -> LoadedSource {
+        try SourceDirectory.load(
+            directory: path.isEmpty ? "." : path, displayPrefix: path, displayName: displayName, collectsDuplicates: true
+        )
+    }
 }
 
 /// A bundle's resources: migrations shipped inside an app binary (`Bundle.module` in a SwiftPM target).
@@ -55,14 +61,18 @@ public struct BundleSource: MigrationSource {
         displayName = subdirectory ?? "bundle resources"
     }
 
-    public func load() throws(MigrateError) -> LoadedSource {
+    public func load() throws(MigrateError) -> LoadedSource { try load(collectsDuplicates: false) }
+
+    public func loadCollectingDuplicates() throws(MigrateError) -> LoadedSource { try load(collectsDuplicates: true) }
+
+    private func load(collectsDuplicates: Bool) throws(MigrateError) -> LoadedSource {
         guard let directoryPath else {
             throw MigrateError(
                 .noMigrations, "no migrations found in \(displayName): the bundle has no resource directory")
         }
         return try SourceDirectory.load(
             directory: directoryPath, displayPrefix: subdirectory ?? "", displayName: displayName,
-            whereMissing: " (\(directoryPath))"
+            whereMissing: " (\(directoryPath))", collectsDuplicates: collectsDuplicates
         )
     }
 }
@@ -70,7 +80,8 @@ public struct BundleSource: MigrationSource {
 /// Loading a directory on disk: one listing, one read per migration file.
 enum SourceDirectory {
     static func load(
-        directory: String, displayPrefix: String, displayName: String, whereMissing: String = ""
+        directory: String, displayPrefix: String, displayName: String, whereMissing: String = "",
+        collectsDuplicates: Bool = false
     ) throws(MigrateError) -> LoadedSource {
         let fileManager = FileManager.default
         let names: [String]
@@ -91,6 +102,7 @@ enum SourceDirectory {
         }
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         var assembler = MigrationAssembler()
+        assembler.collectsDuplicates = collectsDuplicates
         // Byte order: the same on every platform and file system, so duplicates and warnings come out the same.
         for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             let displayPath = join(displayPrefix, name)

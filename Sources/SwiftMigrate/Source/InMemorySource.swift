@@ -19,8 +19,13 @@ public struct InMemorySource: MigrationSource {
         self.displayName = displayName
     }
 
-    public func load() throws(MigrateError) -> LoadedSource {
+    public func load() throws(MigrateError) -> LoadedSource { try load(collectsDuplicates: false) }
+
+    public func loadCollectingDuplicates() throws(MigrateError) -> LoadedSource { try load(collectsDuplicates: true) }
+
+    private func load(collectsDuplicates: Bool) throws(MigrateError) -> LoadedSource {
         var assembler = MigrationAssembler()
+        assembler.collectsDuplicates = collectsDuplicates
         for key in files.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             let fileName = key.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? key
             let contents = files[key]

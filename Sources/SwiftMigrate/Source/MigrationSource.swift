@@ -15,6 +15,26 @@ public protocol MigrationSource: Sendable {
     ///   and direction, `.invalidSource` for malformed names or annotated files and invalid UTF-8, `.io` when a
     ///   file cannot be read.
     func load() throws(MigrateError) -> LoadedSource
+    /// Like ``load()``, but two files claiming one version and direction do not stop the load: the first (in
+    /// file name order) is kept and the pair is listed in ``LoadedSource/duplicates``, so that `validate` can
+    /// report every conflict and `renumber` can resolve them.
+    func loadCollectingDuplicates() throws(MigrateError) -> LoadedSource
+}
+
+extension MigrationSource {
+    public func loadCollectingDuplicates() throws(MigrateError) -> LoadedSource { try load() }
+}
+
+/// Two files that claim the same version and direction (two branches that both created `003_...`).
+public struct MigrationDuplicate: Sendable, Hashable, Codable {
+    public var version: Int64
+    public var direction: Direction
+    /// The file that was kept (the first in file name order) and the one that was set aside.
+    public var keptPath: String
+    public var otherPath: String
+    /// The descriptions of the two migrations (equal when the same migration has two files, e.g. `.sql` and `.psql`).
+    public var keptName: String
+    public var otherName: String
 }
 
 /// The result of loading a ``MigrationSource``.
@@ -25,11 +45,16 @@ public struct LoadedSource: Sendable {
     public var warnings: [SourceWarning]
     /// The source's name for messages (e.g. `migrations`).
     public var displayName: String
+    /// Conflicting files set aside by ``MigrationSource/loadCollectingDuplicates()``; always empty after ``MigrationSource/load()``.
+    public var duplicates: [MigrationDuplicate]
 
-    public init(migrations: [Migration], warnings: [SourceWarning] = [], displayName: String) {
+    public init(
+        migrations: [Migration], warnings: [SourceWarning] = [], displayName: String, duplicates: [MigrationDuplicate] = []
+    ) {
         self.migrations = migrations
         self.warnings = warnings
         self.displayName = displayName
+        self.duplicates = duplicates
     }
 }
 
@@ -62,6 +87,9 @@ struct MigrationAssembler {
 
     private var slots: [Int64: Slot] = [:]
     private(set) var warnings: [SourceWarning] = []
+    /// When true, a duplicate is recorded in ``duplicates`` instead of thrown.
+    var collectsDuplicates = false
+    private(set) var duplicates: [MigrationDuplicate] = []
 
     /// Considers one file.
     ///
@@ -111,7 +139,7 @@ struct MigrationAssembler {
             let slot = slots[version]!
             return Migration(version: version, name: slot.upName ?? slot.downName ?? "", up: slot.up, down: slot.down)
         }
-        return LoadedSource(migrations: migrations, warnings: warnings, displayName: displayName)
+        return LoadedSource(migrations: migrations, warnings: warnings, displayName: displayName, duplicates: duplicates)
     }
 
     private mutating func store(
@@ -119,6 +147,13 @@ struct MigrationAssembler {
     ) throws(MigrateError) {
         var slot = slots[version] ?? Slot()
         if let existing = slot.script(direction) {
+            if collectsDuplicates {
+                duplicates.append(MigrationDuplicate(
+                    version: version, direction: direction, keptPath: existing.path, otherPath: script.path,
+                    keptName: (direction == .up ? slot.upName : slot.downName) ?? "", otherName: name
+                ))
+                return
+            }
             throw MigrateError(
                 .duplicateMigration,
                 "duplicate migration version \(version) (\(direction.rawValue)): \(existing.path) and \(script.path)",

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import SwiftMigrate
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what `up`, `down` or `goto` would run, in order, without changing anything.",
+        discussion: """
+            For each migration that would run: its version and direction, its file, whether it runs in one \
+            transaction or statement by statement outside one (and why: CREATE INDEX CONCURRENTLY, VACUUM, ...), \
+            and its statement count. Reads the database's version; takes no lock, creates no table, runs no \
+            migration. The same checks as a real run apply first: a dirty database, a modified applied file, a \
+            file that cannot be split all fail here too.
+
+            Forms:
+              migrate plan                 what `up` would run
+              migrate plan up N            what `up N` would run
+              migrate plan down N          what `down N` would run
+              migrate plan down -all       what `down -all` would run
+              migrate plan goto V          what `goto V` would run
+            `up --dry-run`, `down --dry-run N` and `goto --dry-run V` print the same.
+            """
+    )
+    @OptionGroup var options: GlobalOptions
+    @Flag(name: .customLong("all"), help: "With `down`: every applied migration.") var all = false
+    @Argument(help: "up [N] | down N | down -all | goto V (default: up).") var words: [String] = []
+
+    func run() async throws {
+        let request = try Self.request(words, all: all)
+        try await Session(options).run { migrator in
+            try await PlanReport.print(request, migrator: migrator, console: Console(url: try options.databaseURL()))
+        }
+    }
+
+    static func request(_ words: [String], all: Bool) throws -> MigrationRequest {
+        func count(_ text: String) throws -> Int {
+            guard let n = Int(text), n > 0 else { throw ValidationError("invalid count \"\(text)\": expected a positive number") }
+            return n
+        }
+        switch (words.first, words.count) {
+        case (nil, _), ("up", 1): return .upAll
+        case ("up", 2): return .up(try count(words[1]))
+        case ("down", 1) where all: return .downAll
+        case ("down", 2): return .down(try count(words[1]))
+        case ("goto", 2):
+            guard let version = Int64(words[1]), version >= 0 else {
+                throw ValidationError("can't read version argument \"\(words[1])\"")
+            }
+            return .goto(version)
+        case ("down", 1):
+            throw ValidationError("plan down needs N or -all")
+        default:
+            throw ValidationError("unknown plan \"\(words.joined(separator: " "))\": expected up [N], down N, down -all or goto V")
+        }
+    }
+}
+
+/// The dry-run table shared by `plan` and `--dry-run`.
+enum PlanReport {
+    static func print(_ request: MigrationRequest, migrator: Migrator, console: Console) async throws {
+        let preview = try await migrator.preview(request)
+        let database = migrator.driver.displayURL
+        let from = preview.current.version.map { "version \($0)" } ?? "no version"
+        guard !preview.steps.isEmpty else {
+            console.output("\(database): \(from), nothing to run (no change)")
+            return
+        }
+        let to = preview.finalVersion.map { "version \($0)" } ?? "no version"
+        let count = preview.steps.count
+        console.output("\(database): \(from) -> \(to), \(count) migration\(count == 1 ? "" : "s") would run:")
+        var rows: [[String]] = []
+        for planned in preview.steps {
+            let mode: String
+            switch planned.mode {
+            case .transaction: mode = "transaction"
+            case .noTransaction(let reason): mode = "no transaction (\(reason))"
+            }
+            let statements = "\(planned.statementCount) statement\(planned.statementCount == 1 ? "" : "s")"
+            rows.append([planned.step.label, planned.path ?? "(no file: only the version moves)", mode, statements])
+        }
+        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            console.output("  " + line.trimmingCharacters(in: .whitespaces))
+        }
+        if let error = preview.trailingError {
+            console.output("then: error: \(error.message) (the run would exit 1 after these)")
+        }
+        console.output("Nothing was changed (dry run).")
+    }
+}

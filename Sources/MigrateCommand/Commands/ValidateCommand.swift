@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import SwiftMigrate
+
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check the migration files and how they match the database; exit 1 listing every problem.",
+        discussion: """
+            Problems (the id is printed in brackets):
+              duplicate-version    two migrations claim one version (two branches both created 003_...): `migrate renumber`
+              missing-down         an up file without a down file
+              missing-up           a down file without an up file
+              invalid-script       a file that cannot be split into statements (unterminated quote, psql meta-command)
+              modified             an applied migration's file changed since it ran (checksums in the history table;
+                                   line endings and trailing whitespace do not count)
+              missing-from-source  the database applied a version that has no file
+              out-of-order         a file below the current version that was never applied (golang-migrate would skip it
+                                   for ever): `migrate renumber`
+              dirty                the database is dirty
+            Without a database (no -database, DATABASE_URL or POSTGRES_DSN) only the files are checked.
+            Reads only: takes no lock and creates nothing.
+
+            Output: `FILE: error[ID]: MESSAGE` per problem on standard output, or --json. Exit codes: 0 no problem,
+            1 problems found or the check could not run.
+            """
+    )
+    @OptionGroup var options: GlobalOptions
+    @Flag(name: .customLong("json"), help: "Print {\"problems\": [{\"kind\", \"version\", \"path\", \"message\"}]}.")
+    var json = false
+
+    func run() async throws {
+        let session = try Session(options)
+        var problems: [ValidationProblem] = []
+        var count = 0
+        var checkedDatabase = false
+        if options.hasDatabase {
+            try await session.run { migrator in
+                problems = try await migrator.validate()
+                count = try migrator.source.loadCollectingDuplicates().migrations.count
+                checkedDatabase = true
+            }
+            guard checkedDatabase else { throw ExitCode.failure }
+        } else {
+            try await session.reportingErrors {
+                let loaded = try DirectorySource(path: try options.migrationsDirectory()).loadCollectingDuplicates()
+                problems = SourceValidation.problems(in: loaded, dialect: .postgres)
+                count = loaded.migrations.count
+            }
+        }
+        if json {
+            struct Report: Encodable { var problems: [ValidationProblem] }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            session.console.output(String(decoding: try encoder.encode(Report(problems: problems)), as: UTF8.self))
+        } else {
+            for problem in problems { session.console.output(problem.description) }
+            let scope = checkedDatabase ? "the files and the database" : "the files (no database given)"
+            let summary = problems.isEmpty
+                ? "validate: \(count) migration\(count == 1 ? "" : "s") ok (\(scope))"
+                : "validate: \(problems.count) problem\(problems.count == 1 ? "" : "s") in \(scope)"
+            session.console.error(summary)
+        }
+        if !problems.isEmpty { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,81 @@
+/// An applied migration whose up file changed after it ran: the guide's "never edit an applied migration".
+///
+/// Found by comparing the checksum recorded in the history table when the migration was applied with the
+/// file's checksum now (line endings and trailing whitespace normalised, see ``MigrationScript/checksum``).
+/// Versions applied by golang-migrate have no recorded checksum and are never reported.
+public struct ModifiedMigration: Sendable, Hashable, Codable {
+    public var version: Int64
+    public var name: String
+    /// The up file as shown to users (`migrations/001_create_users.up.sql`).
+    public var path: String
+    /// The checksum recorded when it was applied.
+    public var recordedChecksum: String
+    /// The file's checksum now.
+    public var currentChecksum: String
+}
+
+/// Pure comparisons of the source with what the database recorded.
+enum Drift {
+    /// The latest up record of each version that no later down record reverted.
+    static func appliedRecords(_ history: [HistoryRecord]) -> [Int64: HistoryRecord] {
+        var lastUp: [Int64: HistoryRecord] = [:]
+        for record in history {
+            if record.direction == .up { lastUp[record.version] = record } else { lastUp[record.version] = nil }
+        }
+        return lastUp
+    }
+
+    /// Applied migrations (at or below the current version) whose up file no longer has the recorded checksum.
+    static func modified(
+        migrations: [Migration], current: DatabaseVersion, history: [HistoryRecord]
+    ) -> [ModifiedMigration] {
+        guard let currentVersion = current.version, !history.isEmpty else { return [] }
+        let applied = appliedRecords(history)
+        var found: [ModifiedMigration] = []
+        for migration in migrations where migration.version <= currentVersion {
+            guard let up = migration.up, let recorded = applied[migration.version]?.checksum else { continue }
+            let checksum = up.checksum
+            if checksum != recorded {
+                found.append(ModifiedMigration(
+                    version: migration.version, name: migration.name, path: up.path, recordedChecksum: recorded,
+                    currentChecksum: checksum
+                ))
+            }
+        }
+        return found
+    }
+
+    /// Files at or below the current version that were never applied: added after later versions ran (a
+    /// merge of two branches), so golang-migrate's `up` would skip them for ever (golang-migrate #179).
+    ///
+    /// Only the history table can tell, so versions below the first one swift-migrate recorded are not judged
+    /// (golang-migrate may have applied them before the switch).
+    static func outOfOrder(
+        migrations: [Migration], current: DatabaseVersion, history: [HistoryRecord]
+    ) -> [Migration] {
+        guard let currentVersion = current.version,
+            let firstRecorded = history.map(\.version).min()
+        else { return [] }
+        let applied = appliedRecords(history)
+        return migrations.filter { migration in
+            migration.version > firstRecorded && migration.version <= currentVersion
+                && applied[migration.version] == nil && migration.version != currentVersion
+        }
+    }
+
+    /// The error `up` throws for modified files.
+    static func modifiedError(_ modified: [ModifiedMigration]) -> MigrateError {
+        let first = modified[0]
+        let others = modified.dropFirst().map(\.path)
+        var message = "\(first.path) was changed after it was applied (recorded checksum \(first.recordedChecksum.prefix(12)), "
+            + "file now \(first.currentChecksum.prefix(12)))"
+        if !others.isEmpty { message += "; also changed: " + others.joined(separator: ", ") }
+        return MigrateError(
+            .modifiedMigration, message, version: first.version,
+            location: SourceLocation(file: first.path, line: 1, column: 1),
+            hint: "an applied migration never runs again, so the change would not reach this database: restore the file "
+                + "(git checkout -- \(first.path)) and put the change in a new migration (`migrate create`); "
+                + "to migrate anyway, pass -allow-modified"
+        )
+    }
+}

@@ -1,0 +1,52 @@
+/// What `up`, `down` or `goto` would do, worked out without changing anything: `migrate plan` and `--dry-run`.
+public struct MigrationPreview: Sendable {
+    /// One migration that would run.
+    public struct Step: Sendable {
+        public var step: PlanStep
+        /// The script's file, or nil when the source has no file for this direction (only the version moves).
+        public var path: String?
+        /// In one transaction, or statement by statement outside one (and why).
+        public var mode: SQLScript.ExecutionMode
+        public var statementCount: Int
+        /// The script as the lexer split it, for callers that check it further (lint).
+        public var script: SQLScript?
+    }
+
+    /// The database's version row now.
+    public var current: DatabaseVersion
+    /// In the order they would run.
+    public var steps: [Step]
+    /// The error the run would end with after its steps (`limit N short`), if any.
+    public var trailingError: MigrateError?
+
+    /// The version after the last step.
+    public var finalVersion: Int64? { steps.last.map(\.step.targetVersion) ?? current.version }
+}
+
+extension Migrator {
+    /// Plans `request` against the database's current state and splits every script, as ``run(_:)`` would
+    /// before touching the database, but runs nothing: no lock, no table created, nothing written.
+    ///
+    /// - throws: the errors ``run(_:)`` would throw before its first step: a dirty database, a modified
+    ///   applied migration (unless allowed), a script the lexer cannot split, `no migration to apply`.
+    public func preview(_ request: MigrationRequest) async throws -> MigrationPreview {
+        let loaded = try loadSource()
+        let current = try await driver.readVersion()
+        if current.dirty { throw Self.dirtyError(current) }
+        if !configuration.allowModified, request.isUpward, current.version != nil {
+            let modified = Drift.modified(migrations: loaded.migrations, current: current, history: try await driver.readHistory())
+            if !modified.isEmpty { throw Drift.modifiedError(modified) }
+        }
+        let plan = Planner(migrations: loaded.migrations).plan(request, from: current.version)
+        if let error = plan.trailingError, plan.steps.isEmpty { throw error.error }
+        var steps: [MigrationPreview.Step] = []
+        for step in plan.steps {
+            let script = try step.script.map { script throws(MigrateError) in try SQLScript(script, dialect: driver.dialect) }
+            steps.append(.init(
+                step: step, path: step.script?.path, mode: script?.executionMode ?? .transaction,
+                statementCount: script?.statements.count ?? 0, script: script
+            ))
+        }
+        return MigrationPreview(current: current, steps: steps, trailingError: plan.trailingError?.error)
+    }
+}

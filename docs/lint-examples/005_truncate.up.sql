@@ -1,0 +1,3 @@
+-- destructive-without-note: TRUNCATE.
+SET lock_timeout = '5s';
+TRUNCATE audit_log;

@@ -1,0 +1,3 @@
+-- rename: RENAME COLUMN.
+SET lock_timeout = '5s';
+ALTER TABLE accounts RENAME COLUMN name TO display_name;

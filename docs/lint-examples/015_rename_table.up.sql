@@ -1,0 +1,3 @@
+-- rename: RENAME TO.
+SET lock_timeout = '5s';
+ALTER TABLE orders RENAME TO purchases;

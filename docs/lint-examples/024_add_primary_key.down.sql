@@ -1,0 +1,1 @@
+ALTER TABLE tags_map DROP CONSTRAINT IF EXISTS tags_map_pkey;

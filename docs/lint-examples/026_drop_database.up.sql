@@ -1,0 +1,2 @@
+-- squawk ban-drop-database.
+DROP DATABASE IF EXISTS scratch;

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS countries_name_idx;
