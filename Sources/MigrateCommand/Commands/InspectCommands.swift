@@ -29,7 +29,9 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show every migration with its state, applied-at and duration.",
         discussion: """
             States: applied, pending, dirty (interrupted; see `force`), missing (applied in the database but no \
-            file in the source). Applied-at and duration come from swift-migrate's history table; versions \
+            file in the source), modified (applied, but the file changed since: its checksum differs from the one \
+            recorded when it ran; `up` refuses), out-of-order (below the current version but never applied: `up` \
+            would skip it; see `renumber`). Applied-at and duration come from swift-migrate's history table; versions \
             applied by golang-migrate show as applied without them.
             """
     )
@@ -76,6 +78,16 @@ enum StatusTable {
         let version = status.current.version.map { "version \($0)\(status.current.dirty ? " (dirty)" : "")" } ?? "no version"
         lines.append("")
         lines.append("\(database): \(version), \(status.pendingCount) pending")
+        let modified = status.entries.filter { $0.state == .modified }.map { String($0.version) }
+        if !modified.isEmpty {
+            lines.append("Modified since applied: \(modified.joined(separator: ", ")). `up` refuses until the files are "
+                + "restored (put changes in a new migration); `migrate validate` names the files.")
+        }
+        let outOfOrder = status.entries.filter { $0.state == .outOfOrder }.map { String($0.version) }
+        if !outOfOrder.isEmpty {
+            lines.append("Never applied, below the current version: \(outOfOrder.joined(separator: ", ")). `up` skips them; "
+                + "`migrate renumber` moves them after the last version.")
+        }
         if status.current.dirty, let v = status.current.version {
             lines.append("The database is dirty at version \(v): a non-transactional migration stopped half-way. "
                 + "Repair it by hand, then run `migrate force V` with the last fully applied version.")

@@ -67,8 +67,8 @@ enum Drift {
     static func modifiedError(_ modified: [ModifiedMigration]) -> MigrateError {
         let first = modified[0]
         let others = modified.dropFirst().map(\.path)
-        var message = "\(first.path) was changed after it was applied (recorded checksum \(first.recordedChecksum.prefix(12)), "
-            + "file now \(first.currentChecksum.prefix(12)))"
+        var message = "applied migration \(first.version) (\(first.name)) was changed after it ran (recorded checksum "
+            + "\(first.recordedChecksum.prefix(12)), file now \(first.currentChecksum.prefix(12)))"
         if !others.isEmpty { message += "; also changed: " + others.joined(separator: ", ") }
         return MigrateError(
             .modifiedMigration, message, version: first.version,

@@ -52,14 +52,20 @@ public enum SourceValidation {
         let duplicates = Dictionary(grouping: loaded.duplicates, by: \.version)
         for version in duplicates.keys.sorted() {
             let pairs = duplicates[version]!
-            var paths: [String] = []
+            // Name each migration once (an up/down pair is one) by its first file; when one migration has two
+            // files for a direction (`.sql` and `.psql`), name the files.
+            var claimants: [(name: String, path: String)] = []
             for pair in pairs {
-                for path in [pair.keptPath, pair.otherPath] where !paths.contains(path) { paths.append(path) }
+                for (name, path) in [(pair.keptName, pair.keptPath), (pair.otherName, pair.otherPath)]
+                where !claimants.contains(where: { $0.name == name && (pair.keptName != pair.otherName || $0.path == path) }) {
+                    claimants.append((name, path))
+                }
             }
+            let listed = claimants.map(\.path)
             problems.append(ValidationProblem(
                 kind: .duplicateVersion, version: version, path: pairs[0].otherPath,
-                message: "version \(version) is claimed by more than one file: \(paths.joined(separator: ", ")); "
-                    + "give the newer migration the next free version with `migrate renumber`"
+                message: "version \(version) is claimed by more than one migration: \(listed.joined(separator: " and ")); "
+                    + "give the newer one the next free version with `migrate renumber`"
             ))
         }
         for migration in loaded.migrations {
