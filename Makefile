@@ -19,10 +19,11 @@ RUN := $(MIGRATE) -path $(MIGRATIONS) -database "$$POSTGRES_DSN"
 
 .DEFAULT_GOAL := help
 .PHONY: help build test migrate-up migrate-down migrate-status migrate-version migrate-create \
-	migrate-force migrate-goto
+	migrate-force migrate-goto migrate-plan migrate-verify migrate-lint migrate-validate migrate-renumber
 
 # Fail early, with the fix, when a required variable is missing (checked only for the goals that need it).
-DSN_GOALS := migrate-up migrate-down migrate-status migrate-version migrate-force migrate-goto
+DSN_GOALS := migrate-up migrate-down migrate-status migrate-version migrate-force migrate-goto migrate-plan \
+	migrate-verify migrate-validate migrate-renumber
 ifneq ($(filter $(DSN_GOALS),$(MAKECMDGOALS)),)
 ifeq ($(strip $(POSTGRES_DSN)),)
 $(error POSTGRES_DSN is not set. Export it first, e.g. export POSTGRES_DSN="postgres://user:password@localhost:5432/dbname?sslmode=disable")
@@ -73,3 +74,18 @@ migrate-force: $(MIGRATE_DEPS) ## Set the version without running migrations, cl
 
 migrate-goto: $(MIGRATE_DEPS) ## Migrate up or down to a version: VERSION=3
 	$(RUN) goto $(VERSION)
+
+migrate-plan: $(MIGRATE_DEPS) ## Show what migrate-up would run, changing nothing
+	$(RUN) plan
+
+migrate-verify: $(MIGRATE_DEPS) ## Prove every down file: up/down/up on a scratch database on the server
+	$(RUN) verify
+
+migrate-lint: $(MIGRATE_DEPS) ## Check the migrations for locking and safety problems (docs/lint.md)
+	$(MIGRATE) -path $(MIGRATIONS) lint
+
+migrate-validate: $(MIGRATE_DEPS) ## Duplicates, missing downs, edited applied files, out-of-order files
+	$(RUN) validate
+
+migrate-renumber: $(MIGRATE_DEPS) ## After a merge: move conflicting unapplied migrations to free versions
+	$(RUN) renumber

@@ -26,3 +26,7 @@ fi
 # (e.g. --filter NAME) go to `swift test`.
 swift build --build-tests
 swift test --skip-build "$@"
+# The whole suite (no filter) ends with the guide's CI checks on the examples: verify, lint, validate.
+if [[ $# -eq 0 ]]; then
+  scripts/check-examples.sh .build/debug/migrate
+fi

@@ -6,9 +6,11 @@
 /// negative number such as `force -1` is protected from being read as an option.
 enum ArgumentNormalizer {
     /// Global options that take a value.
-    static let valueOptions: Set<String> = ["path", "source", "database", "lock-timeout", "prefetch"]
+    static let valueOptions: Set<String> = [
+        "path", "source", "database", "lock-timeout", "prefetch", "db-lock-timeout", "db-statement-timeout", "lock-retries",
+    ]
     /// Global boolean options.
-    static let flagOptions: Set<String> = ["verbose", "version", "help", "h"]
+    static let flagOptions: Set<String> = ["verbose", "version", "help", "h", "allow-modified"]
     static let commands: Set<String> = ["up", "down", "goto", "force", "version", "drop", "create", "status", "help"]
 
     static func normalize(_ arguments: [String]) -> [String] {
