@@ -24,6 +24,10 @@ step "verify: trading (PostgreSQL)"
 step "verify: quickstart (SQLite)"
 "$MIGRATE" -path "$QUICKSTART" -database "sqlite://$work/verify.db" verify
 
+step "lint: trading (PostgreSQL) and quickstart (SQLite)"
+"$MIGRATE" -path "$TRADING" lint -dialect postgres
+"$MIGRATE" -path "$QUICKSTART" lint -dialect sqlite
+
 step "validate: trading on a freshly migrated PostgreSQL database"
 psql "$(pg_db postgres)" -qAtc "CREATE DATABASE $db" >/dev/null
 "$MIGRATE" -path "$TRADING" -database "$(pg_db "$db")" up
@@ -31,4 +35,4 @@ psql "$(pg_db postgres)" -qAtc "CREATE DATABASE $db" >/dev/null
 step "validate: quickstart on SQLite"
 "$MIGRATE" -path "$QUICKSTART" -database "sqlite://$work/quickstart.db" up
 "$MIGRATE" -path "$QUICKSTART" -database "sqlite://$work/quickstart.db" validate
-echo "examples: verify and validate passed" >&2
+echo "examples: verify, lint and validate passed" >&2

@@ -33,7 +33,7 @@ struct Migrate: AsyncParsableCommand {
         version: toolVersion,
         subcommands: [
             UpCommand.self, DownCommand.self, GotoCommand.self, ForceCommand.self, VersionCommand.self,
-            StatusCommand.self, SchemaCommand.self, PlanCommand.self, VerifyCommand.self, ValidateCommand.self, RenumberCommand.self, DropCommand.self,
+            StatusCommand.self, SchemaCommand.self, PlanCommand.self, VerifyCommand.self, LintCommand.self, ValidateCommand.self, RenumberCommand.self, DropCommand.self,
             CreateCommand.self,
         ]
     )

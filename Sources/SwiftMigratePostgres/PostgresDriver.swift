@@ -168,7 +168,16 @@ public final class PostgresDriver: DatabaseDriver {
 
     public func prepare() async throws {
         // Like golang-migrate, look before creating, so a user without CREATE can still use an existing table.
-        if try await !tableExists(versionTable) {
+        // One query for both tables: this runs before every command.
+        var found: Set<String> = []
+        let lookup: PostgresQuery = """
+            SELECT table_name::text FROM information_schema.tables
+            WHERE table_schema = \(versionTable.schema) AND table_name IN (\(versionTable.name), \(historyTable.name))
+            """
+        try await query(lookup) { rows in
+            for try await name in rows.decode(String.self) { found.insert(name) }
+        }
+        if !found.contains(versionTable.name) {
             try await run(
                 PostgresQuery(
                     unsafeSQL: "CREATE TABLE IF NOT EXISTS \(versionTable) (version bigint not null primary key, dirty boolean not null)"
@@ -176,7 +185,7 @@ public final class PostgresDriver: DatabaseDriver {
                 what: "create \(versionTable)"
             )
         }
-        guard try await !tableExists(historyTable) else { return }
+        guard !found.contains(historyTable.name) else { return }
         do {
             try await run(
                 PostgresQuery(
@@ -198,14 +207,6 @@ public final class PostgresDriver: DatabaseDriver {
         }
     }
 
-    func tableExists(_ table: QualifiedName) async throws -> Bool {
-        let count = try await single(
-            "SELECT COUNT(1)::bigint FROM information_schema.tables WHERE table_schema = \(table.schema) AND table_name = \(table.name)",
-            as: Int64.self, what: "look up \(table)"
-        )
-        return (count ?? 0) > 0
-    }
-
     public func readVersion() async throws -> DatabaseVersion {
         do {
             var result = DatabaseVersion.none
@@ -222,16 +223,75 @@ public final class PostgresDriver: DatabaseDriver {
     }
 
     public func writeVersion(_ state: DatabaseVersion) async throws {
-        try await inTransaction {
-            try await run(PostgresQuery(unsafeSQL: "TRUNCATE \(versionTable)"), what: "write the version")
-            // golang-migrate keeps a row for "no version but dirty" (a failed first down migration) as -1.
-            guard state.version != nil || state.dirty else { return }
-            let version = state.version ?? -1
-            try await run(
-                "INSERT INTO \(unescaped: versionTable.description) (version, dirty) VALUES (\(version), \(state.dirty))",
-                what: "write the version"
-            )
+        try await writeVersion(state, recording: [])
+    }
+
+    /// One statement, so one round trip and atomic without a transaction of its own: rows of other versions
+    /// are deleted (golang-migrate truncates; a DELETE leaves concurrent `version` readers unblocked), the row is
+    /// inserted or its dirty flag updated, and the history rows are appended, all in data-modifying CTEs.
+    public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
+        let history = self.state.withLock { $0.historyAvailable } ? records : []
+        // Bind parameters are limited to 65,535 per statement: very long single-transaction runs append the
+        // history in chunks first.
+        let chunkSize = 5000
+        var remaining = history[...]
+        while remaining.count > chunkSize {
+            var query = PostgresQuery(unsafeSQL: "")
+            Self.appendHistoryInsert(to: &query, table: historyTable, records: remaining.prefix(chunkSize))
+            try await run(query, what: "append to \(historyTable)")
+            remaining = remaining.dropFirst(chunkSize)
         }
+        var bindings = PostgresBindings()
+        var sql = "WITH "
+        // golang-migrate keeps a row for "no version but dirty" (a failed first down migration) as -1.
+        let keep: Int64? = state.version != nil || state.dirty ? (state.version ?? -1) : nil
+        if let keep {
+            bindings.append(keep)
+            sql += "cleared AS (DELETE FROM \(versionTable) WHERE version <> $1)"
+        } else {
+            sql += "cleared AS (DELETE FROM \(versionTable))"
+        }
+        if !remaining.isEmpty {
+            var insert = PostgresQuery(unsafeSQL: "")
+            insert.binds = bindings
+            Self.appendHistoryInsert(to: &insert, table: historyTable, records: remaining)
+            sql += ", logged AS (\(insert.sql))"
+            bindings = insert.binds
+        }
+        if keep != nil {
+            bindings.append(state.dirty)
+            sql += " INSERT INTO \(versionTable) (version, dirty) VALUES ($1, $\(bindings.count)) "
+                + "ON CONFLICT (version) DO UPDATE SET dirty = EXCLUDED.dirty"
+        } else {
+            sql += " SELECT 1"
+        }
+        var query = PostgresQuery(unsafeSQL: sql)
+        query.binds = bindings
+        try await run(query, what: "write the version")
+    }
+
+    /// `INSERT INTO history (...) VALUES ($n, ...), ...` with the records bound after `query`'s existing binds.
+    static func appendHistoryInsert(to query: inout PostgresQuery, table: QualifiedName, records: ArraySlice<HistoryRecord>) {
+        var sql = "INSERT INTO \(table) (version, direction, name, checksum, applied_at, duration_ms, applied_by) VALUES "
+        var first = true
+        for record in records {
+            var placeholders: [String] = []
+            func bind<T: PostgresDynamicTypeEncodable>(_ value: T) {
+                query.binds.append(value)
+                placeholders.append("$\(query.binds.count)")
+            }
+            bind(record.version)
+            bind(record.direction.rawValue)
+            bind(record.name)
+            query.binds.append(record.checksum)
+            placeholders.append("$\(query.binds.count)")
+            bind(record.appliedAt)
+            bind(record.durationMs)
+            bind(record.appliedBy)
+            sql += (first ? "" : ", ") + "(" + placeholders.joined(separator: ", ") + ")"
+            first = false
+        }
+        query.sql = sql
     }
 
     public func readHistory() async throws -> [HistoryRecord] {
@@ -301,22 +361,6 @@ public final class PostgresDriver: DatabaseDriver {
         guard state.withLock({ $0.inTransaction }) else { return }
         defer { state.withLock { $0.inTransaction = false } }
         try await run("ROLLBACK", what: "roll back")
-    }
-
-    /// Runs `body` in the open transaction, or in a transaction of its own when none is open.
-    func inTransaction(_ body: () async throws -> Void) async throws {
-        if state.withLock({ $0.inTransaction }) {
-            try await body()
-            return
-        }
-        try await beginTransaction()
-        do {
-            try await body()
-        } catch {
-            try? await rollbackTransaction()
-            throw error
-        }
-        try await commitTransaction()
     }
 
     public func close() async throws {

@@ -9,7 +9,7 @@ struct PlanCommand: AsyncParsableCommand {
         discussion: """
             For each migration that would run: its version and direction, its file, whether it runs in one \
             transaction or statement by statement outside one (and why: CREATE INDEX CONCURRENTLY, VACUUM, ...), \
-            and its statement count. Reads the database's version; takes no lock, creates no table, runs no \
+            its statement count, and the lint findings of that file (docs/lint.md). Reads the database's version; takes no lock, creates no table, runs no \
             migration. The same checks as a real run apply first: a dirty database, a modified applied file, a \
             file that cannot be split all fail here too.
 
@@ -80,9 +80,19 @@ enum PlanReport {
             rows.append([planned.step.label, planned.path ?? "(no file: only the version moves)", mode, statements])
         }
         let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
+        let linter = Linter(configuration: .init(dialect: migrator.driver.dialect))
+        var warnings = 0
+        for (row, planned) in zip(rows, preview.steps) {
             let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
             console.output("  " + line.trimmingCharacters(in: .whitespaces))
+            // The lint findings of the file that would run, under its line.
+            for finding in linter.findings(for: planned.step.migration) where finding.direction == planned.step.direction {
+                console.output("      \(finding)")
+                warnings += 1
+            }
+        }
+        if warnings > 0 {
+            console.output("\(warnings) lint finding\(warnings == 1 ? "" : "s") above: see `migrate lint` for the safe recipes.")
         }
         if let error = preview.trailingError {
             console.output("then: error: \(error.message) (the run would exit 1 after these)")

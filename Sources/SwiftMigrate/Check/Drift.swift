@@ -79,3 +79,17 @@ enum Drift {
         )
     }
 }
+
+extension Migrator {
+    /// The checksum recorded for each applied version (at or below the current version, not reverted since):
+    /// what ``Linter/Configuration/appliedChecksums`` takes. Reads only.
+    public func appliedChecksums() async throws -> [Int64: String] {
+        let current = try await driver.readVersion()
+        guard let version = current.version else { return [:] }
+        var checksums: [Int64: String] = [:]
+        for (applied, record) in Drift.appliedRecords(try await driver.readHistory()) where applied <= version {
+            if let checksum = record.checksum { checksums[applied] = checksum }
+        }
+        return checksums
+    }
+}

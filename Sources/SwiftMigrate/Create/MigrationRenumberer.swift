@@ -60,7 +60,9 @@ public struct MigrationRenumberer: Sendable {
             if let record = applied[version], let match = keys.first(where: { $0.name == record.name }) {
                 keeper = match
             } else {
-                keeper = keys.min { firstCommitted(migrations[$0]!) < firstCommitted(migrations[$1]!) } ?? keys[0]
+                // Ties (no git, untracked, one commit) go to the first file name, not to the dictionary's order.
+                let rank = { (key: Key) in (firstCommitted(migrations[key]!), migrations[key]!.map(\.fileName).min() ?? "") }
+                keeper = keys.min { rank($0) < rank($1) } ?? keys[0]
             }
             for key in keys where key != keeper {
                 let keeperFile = migrations[keeper]!.map(\.fileName).min() ?? keeper.label

@@ -45,6 +45,13 @@ public struct HistoryRecord: Sendable, Hashable, Codable {
     }
 }
 
+extension DatabaseDriver {
+    public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
+        try await writeVersion(state)
+        for record in records { try await appendHistory(record) }
+    }
+}
+
 /// A statement failed in the database. Drivers throw this from ``DatabaseDriver/execute(_:)``; the runner maps
 /// the position back to the migration file and rethrows a ``MigrateError``.
 public struct DatabaseFailure: Error, Sendable, CustomStringConvertible {
@@ -106,6 +113,10 @@ public protocol DatabaseDriver: AnyObject, Sendable {
     func readHistory() async throws -> [HistoryRecord]
     /// Adds a history row (inside the open transaction if there is one).
     func appendHistory(_ record: HistoryRecord) async throws
+    /// Writes the version row and appends history rows at once, as one atomic step: what the runner does at
+    /// the end of every migration. The default calls ``writeVersion(_:)`` then ``appendHistory(_:)`` (so call it
+    /// in a transaction); a driver for a server overrides it to save round trips (PostgreSQL: one statement).
+    func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws
 
     /// Runs one SQL statement. Throws ``DatabaseFailure`` when the database rejects it.
     func execute(_ sql: String) async throws

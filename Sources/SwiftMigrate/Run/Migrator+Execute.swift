@@ -22,8 +22,7 @@ extension Migrator {
             try await driver.beginTransaction()
             do {
                 try await runStatements(of: script, step: step, logger: stepLogger)
-                try await driver.writeVersion(target)
-                try await driver.appendHistory(historyRecord(step, duration: clock.now - start))
+                try await driver.writeVersion(target, recording: [historyRecord(step, duration: clock.now - start)])
                 try await driver.commitTransaction()
             } catch {
                 try? await driver.rollbackTransaction()
@@ -40,8 +39,7 @@ extension Migrator {
             }
             try await driver.beginTransaction()
             do {
-                try await driver.writeVersion(target)
-                try await driver.appendHistory(historyRecord(step, duration: clock.now - start))
+                try await driver.writeVersion(target, recording: [historyRecord(step, duration: clock.now - start)])
                 try await driver.commitTransaction()
             } catch {
                 try? await driver.rollbackTransaction()
@@ -56,7 +54,7 @@ extension Migrator {
         return applied
     }
 
-    private func runStatements(of script: SQLScript?, step: PlanStep, logger: Logger) async throws {
+    func runStatements(of script: SQLScript?, step: PlanStep, logger: Logger) async throws {
         guard let script else { return }
         for (index, statement) in script.statements.enumerated() {
             logger.trace("executing statement", metadata: ["migration.line": "\(statement.line)"])

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import SwiftMigrate
+
+struct LintCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Check the migration files for locking and safety problems, like a compiler.",
+        discussion: """
+            Prints `FILE:LINE:COL: warning[RULE-ID]: MESSAGE` and the safe recipe for each finding; every rule, \
+            with an example, is in docs/lint.md. Rules cover the guide's practices (missing down files, DDL mixed \
+            with data changes, destructive statements without a note, CREATE INDEX without CONCURRENTLY, \
+            CONCURRENTLY inside a transaction) and PostgreSQL locking (SET NOT NULL, volatile defaults, foreign keys \
+            and checks without NOT VALID, type changes, renames, no lock_timeout, char(n), timestamp without time \
+            zone, 32-bit primary keys), plus SQLite's ALTER TABLE limits.
+
+            Silence one finding with `-- migrate:lint-ignore RULE-ID` on the line above the statement; acknowledge \
+            a DROP or TRUNCATE with `-- migrate:destructive REASON`.
+            The dialect comes from -database when given (no connection is made unless -database is given), else \
+            from -dialect (default postgres). With -database, applied migrations whose file changed are errors \
+            (modified-applied-migration). With -db-lock-timeout, missing-lock-timeout is silent (the tool sets it).
+
+            Exit codes: 0 no errors (warnings allowed, unless --strict); 1 errors found.
+            """
+    )
+    @OptionGroup var options: GlobalOptions
+    @Option(name: .customLong("format"), help: "Output: text (default) or json.") var format = "text"
+    @Option(name: .customLong("dialect"), help: "postgres or sqlite, when no -database is given.") var dialect: String?
+    @Flag(name: .customLong("strict"), help: "Treat warnings as errors.") var strict = false
+    @Option(name: .customLong("disable"), help: ArgumentHelp("A rule id not to check (repeatable).", valueName: "rule-id"))
+    var disabled: [String] = []
+
+    func validate() throws {
+        guard ["text", "json"].contains(format) else { throw ValidationError("invalid -format \"\(format)\": expected text or json") }
+        if let dialect, SQLDialect(rawValue: dialect) == nil {
+            throw ValidationError("invalid -dialect \"\(dialect)\": expected postgres or sqlite")
+        }
+        for id in disabled where LintRule.named(id) == nil {
+            throw ValidationError("unknown rule \"\(id)\" (-disable): see docs/lint.md or `migrate lint --help`")
+        }
+    }
+
+    func run() async throws {
+        let session = try Session(options)
+        var configuration = Linter.Configuration(
+            dialect: dialect.flatMap(SQLDialect.init(rawValue:)) ?? .postgres,
+            runnerSetsLockTimeout: options.dbLockTimeout != nil, warningsAsErrors: strict, disabledRules: Set(disabled)
+        )
+        var migrations: [Migration] = []
+        if options.hasDatabase {
+            var read = false
+            try await session.run { migrator in
+                configuration.dialect = migrator.driver.dialect
+                configuration.appliedChecksums = try await migrator.appliedChecksums()
+                if try options.databaseURL().queryValue("x-lock-timeout") != nil { configuration.runnerSetsLockTimeout = true }
+                migrations = try migrator.source.load().migrations
+                read = true
+            }
+            guard read else { throw ExitCode.failure }
+        } else {
+            try await session.reportingErrors {
+                migrations = try DirectorySource(path: try options.migrationsDirectory()).load().migrations
+            }
+            if migrations.isEmpty { throw ExitCode.failure }
+        }
+        let report = Linter(configuration: configuration).lint(migrations)
+        if format == "json" {
+            session.console.output(report.json(pretty: true))
+        } else {
+            var text = report.text()
+            if text.hasSuffix("\n") { text.removeLast() }
+            session.console.output(text)
+        }
+        if report.failed { throw ExitCode.failure }
+    }
+}
