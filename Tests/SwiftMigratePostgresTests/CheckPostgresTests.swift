@@ -19,8 +19,8 @@ import Testing
     }
 
     @Test func driftAndOutOfOrderOnPostgres() async throws {
-        try await TestDatabase.with { db in
-            try await withDriver(try await db.open()) { driver in
+        try await TestDatabase.with { (db) async throws in
+            try await withDriver(try await db.open()) { (driver) async throws in
                 try await Self.migrator(driver, Self.files).up()
                 var files = Self.files
                 // CRLF and trailing blanks are no change; a new column is.
@@ -60,10 +60,10 @@ import Testing
     }
 
     @Test func aTableLockTimeoutFailsWith55P03AndChangesNothing() async throws {
-        try await TestDatabase.with { db in
+        try await TestDatabase.with { (db) async throws in
             let locker = try await Self.lockTable(db)
             do {
-                try await withDriver(try await db.open("x-lock-timeout=100")) { driver in
+                try await withDriver(try await db.open("x-lock-timeout=100")) { (driver) async throws in
                     let migrator = Self.migrator(driver, Self.lockFiles, .init(lockRetries: 1))
                     let error = await migrateError { try await migrator.up() }
                     #expect(error?.code == .statementFailed)
@@ -85,13 +85,13 @@ import Testing
     }
 
     @Test func aRetryAfterTheLockIsReleasedSucceeds() async throws {
-        try await TestDatabase.with { db in
+        try await TestDatabase.with { (db) async throws in
             let locker = try await Self.lockTable(db)
             let release = Task {
                 try await Task.sleep(for: .milliseconds(500))
                 try await locker.close()
             }
-            try await withDriver(try await db.open("x-lock-timeout=100")) { driver in
+            try await withDriver(try await db.open("x-lock-timeout=100")) { (driver) async throws in
                 let migrator = Self.migrator(driver, Self.lockFiles, .init(lockRetries: 3))
                 let applied = try await migrator.up()
                 #expect(applied.map(\.version) == [1])
@@ -114,7 +114,7 @@ import Testing
     struct BodyFailed: Error {}
 
     @Test func scratchDatabasesAreDroppedAfterwardsEvenWhenTheBodyThrows() async throws {
-        try await TestDatabase.with { db in
+        try await TestDatabase.with { (db) async throws in
             let url = try db.url()
             let names = Names()
             let seen = try await PostgresDriver.withScratchDatabase(server: url, logger: TestEnvironment.logger, created: names.append) { scratch in

@@ -10,15 +10,24 @@ struct UpCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "How many migrations to apply (default: all pending).") var limit: UInt?
     @Flag(name: .customLong("dry-run"), help: "Print what would run (see `plan`) and change nothing.") var dryRun = false
+    @Flag(
+        name: .customLong("single-transaction"),
+        help: "All or nothing: run every pending migration in one transaction; a failure rolls all of them back. Refused when one cannot run in a transaction (CONCURRENTLY, VACUUM)."
+    )
+    var singleTransaction = false
 
     func run() async throws {
-        try await Session(options).run { migrator in
+        let session = try Session(options)
+        try await session.run { migrator in
+            let request: MigrationRequest = if let limit { .up(Int(limit)) } else { .upAll }
             if dryRun {
-                let request: MigrationRequest = if let limit { .up(Int(limit)) } else { .upAll }
-                return try await PlanReport.print(request, migrator: migrator, console: Console(url: try options.databaseURL()))
+                return try await PlanReport.print(request, migrator: migrator, console: session.console)
             }
-            let applied = if let limit { try await migrator.up(Int(limit)) } else { try await migrator.up() }
+            let applied = try await migrator.run(request, singleTransaction: singleTransaction)
             if applied.isEmpty { throw MigrateError(.noChange, "no change") }
+            if singleTransaction {
+                session.console.error("\(applied.count) migration\(applied.count == 1 ? "" : "s") committed in one transaction")
+            }
         }
     }
 }

@@ -54,6 +54,51 @@ extension Migrator {
         return applied
     }
 
+    /// Runs every step in one transaction and writes the version once, with every history row, at the end: a
+    /// failure or a stop request rolls all of it back.
+    func executeInOneTransaction(_ steps: [PlanStep], scripts: [SQLScript?]) async throws -> [AppliedMigration] {
+        guard let last = steps.last else { return [] }
+        let clock = ContinuousClock()
+        var applied: [AppliedMigration] = []
+        var records: [HistoryRecord] = []
+        try await driver.beginTransaction()
+        do {
+            for (step, script) in zip(steps, scripts) {
+                if stopRequest.isRequested {
+                    observer?(.stopping(after: nil))
+                    throw MigrateError(
+                        .cancelled, "stopped before \(step.label): the whole run was rolled back, nothing was applied"
+                    )
+                }
+                observer?(.starting(step, mode: .transaction))
+                var stepLogger = logger
+                stepLogger[metadataKey: "migration.version"] = "\(step.migration.version)"
+                let start = clock.now
+                try await runStatements(of: script, step: step, logger: stepLogger)
+                let duration = clock.now - start
+                records.append(historyRecord(step, duration: duration))
+                applied.append(AppliedMigration(
+                    version: step.migration.version, name: step.migration.name, direction: step.direction,
+                    targetVersion: step.targetVersion, duration: duration
+                ))
+                observer?(.finished(step, duration: duration))
+            }
+            try await driver.writeVersion(DatabaseVersion(version: last.targetVersion, dirty: false), recording: records)
+            try await driver.commitTransaction()
+        } catch var error as MigrateError {
+            try? await driver.rollbackTransaction()
+            if error.code == .statementFailed {
+                let note = "the run was in one transaction: all \(steps.count) migrations were rolled back, nothing was applied"
+                error.hint = error.hint.map { $0 + "\n" + note } ?? note
+            }
+            throw error
+        } catch {
+            try? await driver.rollbackTransaction()
+            throw error
+        }
+        return applied
+    }
+
     func runStatements(of script: SQLScript?, step: PlanStep, logger: Logger) async throws {
         guard let script else { return }
         for (index, statement) in script.statements.enumerated() {

@@ -70,6 +70,12 @@ public struct Migrator: Sendable {
     @discardableResult
     public func up() async throws -> [AppliedMigration] { try await run(.upAll) }
 
+    /// Applies every pending migration in one transaction, all or nothing (Flyway's group mode): a failure, or a
+    /// stop request, rolls back every one of them. Refuses, before touching the database, when a pending
+    /// migration cannot run in a transaction (CREATE INDEX CONCURRENTLY, VACUUM, ...).
+    @discardableResult
+    public func upInOneTransaction() async throws -> [AppliedMigration] { try await run(.upAll, singleTransaction: true) }
+
     /// Applies at most `steps` migrations; throws `limit N short` after applying fewer.
     @discardableResult
     public func up(_ steps: Int) async throws -> [AppliedMigration] { try await run(.up(steps)) }
@@ -90,7 +96,10 @@ public struct Migrator: Sendable {
     ///
     /// - throws: ``MigrateError`` with ``MigrateError/Code/dirty``, ``MigrateError/Code/lockTimeout``,
     ///   ``MigrateError/Code/statementFailed`` (with file, line, column and statement), and the planner's errors.
-    public func run(_ request: MigrationRequest) async throws -> [AppliedMigration] {
+    ///
+    /// With `singleTransaction`, every step runs in one transaction with one version write at the end (see
+    /// ``upInOneTransaction()``).
+    public func run(_ request: MigrationRequest, singleTransaction: Bool = false) async throws -> [AppliedMigration] {
         let loaded = try loadSource()
         return try await withLock {
             try await driver.prepare()
@@ -109,6 +118,23 @@ public struct Migrator: Sendable {
             scripts.reserveCapacity(plan.steps.count)
             for step in plan.steps {
                 scripts.append(try step.script.map { script throws(MigrateError) in try SQLScript(script, dialect: driver.dialect) })
+            }
+            if singleTransaction {
+                if let index = scripts.firstIndex(where: { $0.map { $0.executionMode != .transaction } ?? false }),
+                    case .noTransaction(let reason)? = scripts[index]?.executionMode
+                {
+                    let path = plan.steps[index].script?.path ?? plan.steps[index].label
+                    throw MigrateError(
+                        .invalidArgument,
+                        "cannot run the migrations in one transaction: \(path) must run outside a transaction (\(reason)); nothing was applied",
+                        version: plan.steps[index].migration.version,
+                        location: SourceLocation(file: path, line: 1, column: 1),
+                        hint: "apply the migrations before it in one transaction (`up \(index)` with --single-transaction), then this one on its own"
+                    )
+                }
+                let applied = try await executeInOneTransaction(plan.steps, scripts: scripts)
+                if let error = plan.trailingError { throw error.error }
+                return applied
             }
             var applied: [AppliedMigration] = []
             for (step, script) in zip(plan.steps, scripts) {
