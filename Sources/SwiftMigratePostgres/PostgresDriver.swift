@@ -43,6 +43,9 @@ public final class PostgresDriver: DatabaseDriver {
         var lockHeld = false
         /// False when the user may not create the history table: golang-migrate's table alone is kept.
         var historyAvailable = true
+        /// Whether the user may DELETE from the version table, which the one-statement version write needs
+        /// (golang-migrate needs only TRUNCATE and INSERT); nil until known.
+        var versionDeletable: Bool?
         var cancelTask: Task<Void, Never>?
     }
     let state = Locked(State())
@@ -170,13 +173,19 @@ public final class PostgresDriver: DatabaseDriver {
         // Like golang-migrate, look before creating, so a user without CREATE can still use an existing table.
         // One query for both tables: this runs before every command.
         var found: Set<String> = []
+        var deletable = true
         let lookup: PostgresQuery = """
-            SELECT table_name::text FROM information_schema.tables
+            SELECT table_name::text, has_table_privilege(format('%I.%I', table_schema, table_name), 'DELETE')
+            FROM information_schema.tables
             WHERE table_schema = \(versionTable.schema) AND table_name IN (\(versionTable.name), \(historyTable.name))
             """
         try await query(lookup) { rows in
-            for try await name in rows.decode(String.self) { found.insert(name) }
+            for try await (name, canDelete) in rows.decode((String, Bool).self) {
+                found.insert(name)
+                if name == versionTable.name { deletable = canDelete }
+            }
         }
+        state.withLock { $0.versionDeletable = deletable }
         if !found.contains(versionTable.name) {
             try await run(
                 PostgresQuery(
@@ -230,6 +239,20 @@ public final class PostgresDriver: DatabaseDriver {
     /// are deleted (golang-migrate truncates; a DELETE leaves concurrent `version` readers unblocked), the row is
     /// inserted or its dirty flag updated, and the history rows are appended, all in data-modifying CTEs.
     public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
+        guard try await versionDeletable() else {
+            // golang-migrate's way, for a role that may TRUNCATE and INSERT but not DELETE.
+            try await inTransaction {
+                try await run(PostgresQuery(unsafeSQL: "TRUNCATE \(versionTable)"), what: "write the version")
+                if state.version != nil || state.dirty {
+                    try await run(
+                        "INSERT INTO \(unescaped: versionTable.description) (version, dirty) VALUES (\(state.version ?? -1), \(state.dirty))",
+                        what: "write the version"
+                    )
+                }
+                for record in records { try await appendHistory(record) }
+            }
+            return
+        }
         let history = self.state.withLock { $0.historyAvailable } ? records : []
         // Bind parameters are limited to 65,535 per statement: very long single-transaction runs append the
         // history in chunks first.
@@ -242,15 +265,11 @@ public final class PostgresDriver: DatabaseDriver {
             remaining = remaining.dropFirst(chunkSize)
         }
         var bindings = PostgresBindings()
-        var sql = "WITH "
         // golang-migrate keeps a row for "no version but dirty" (a failed first down migration) as -1.
         let keep: Int64? = state.version != nil || state.dirty ? (state.version ?? -1) : nil
-        if let keep {
-            bindings.append(keep)
-            sql += "cleared AS (DELETE FROM \(versionTable) WHERE version <> $1)"
-        } else {
-            sql += "cleared AS (DELETE FROM \(versionTable))"
-        }
+        // Reading `cleared` makes the DELETE finish before the INSERT, so even the same version (dirty -> clean)
+        // is replaced without a unique violation.
+        var sql = "WITH cleared AS (DELETE FROM \(versionTable) RETURNING 1)"
         if !remaining.isEmpty {
             var insert = PostgresQuery(unsafeSQL: "")
             insert.binds = bindings
@@ -258,16 +277,43 @@ public final class PostgresDriver: DatabaseDriver {
             sql += ", logged AS (\(insert.sql))"
             bindings = insert.binds
         }
-        if keep != nil {
+        if let keep {
+            bindings.append(keep)
+            let versionPlaceholder = bindings.count
             bindings.append(state.dirty)
-            sql += " INSERT INTO \(versionTable) (version, dirty) VALUES ($1, $\(bindings.count)) "
-                + "ON CONFLICT (version) DO UPDATE SET dirty = EXCLUDED.dirty"
+            sql += " INSERT INTO \(versionTable) (version, dirty) SELECT $\(versionPlaceholder), $\(bindings.count) "
+                + "FROM (SELECT count(*) FROM cleared) AS done"
         } else {
-            sql += " SELECT 1"
+            sql += " SELECT count(*) FROM cleared"
         }
         var query = PostgresQuery(unsafeSQL: sql)
         query.binds = bindings
         try await run(query, what: "write the version")
+    }
+
+    /// Whether the one-statement version write may be used (known after ``prepare()``, else asked once).
+    func versionDeletable() async throws -> Bool {
+        if let known = state.withLock({ $0.versionDeletable }) { return known }
+        let sql: PostgresQuery = "SELECT COALESCE(has_table_privilege(to_regclass(\(versionTable.description)), 'DELETE'), true)"
+        let deletable = try await single(sql, as: Bool.self, what: "check privileges on \(versionTable)") ?? true
+        state.withLock { $0.versionDeletable = deletable }
+        return deletable
+    }
+
+    /// Runs `body` in the open transaction, or in a transaction of its own when none is open.
+    func inTransaction(_ body: () async throws -> Void) async throws {
+        if state.withLock({ $0.inTransaction }) {
+            try await body()
+            return
+        }
+        try await beginTransaction()
+        do {
+            try await body()
+        } catch {
+            try? await rollbackTransaction()
+            throw error
+        }
+        try await commitTransaction()
     }
 
     /// `INSERT INTO history (...) VALUES ($n, ...), ...` with the records bound after `query`'s existing binds.

@@ -297,8 +297,8 @@ import Testing
         ("CREATE TYPE mood AS ENUM ('happy');\nALTER TYPE mood ADD VALUE 'sad';\n", "DROP TYPE mood;\n", nil),
     ])
     func verifyFailsNamingWhatTheDownForgot(up: String, down: String, message: String?) throws {
-        let db = try PostgresScratch()
-        defer { db.drop() }
+        // verify never touches the database -database names, so the server's maintenance database will do.
+        let server = try #require(ProcessInfo.processInfo.environment["MIGRATE_TEST_POSTGRES_URL"])
         let dir = try TempDir()
         defer { dir.remove() }
         var files = ChecksSQLiteCLITests.twoMigrations(up: up, down: down)
@@ -313,14 +313,14 @@ import Testing
             failing = 3
         }
         let migrations = try dir.write(files)
-        let result = try CLI.run(["-path", migrations, "-database", db.url, "verify"])
+        let result = try CLI.run(["-path", migrations, "-database", server, "verify"])
         #expect(result.status == 1, "\(result)")
         let lines = result.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(lines.contains("FAIL  \(failing) \(failing == 2 ? "x" : "y")"), "\(result)")
         #expect(lines.contains(expected), "\(result)")
         #expect(result.stderr.contains("error: version \(failing) ("))
         let name = try #require(Self.scratchName(result))
-        #expect(try PostgresScratch.psql(db.adminURL, "SELECT count(*) FROM pg_database WHERE datname = '\(name)'") == "0")
+        #expect(try PostgresScratch.psql(server, "SELECT count(*) FROM pg_database WHERE datname = '\(name)'") == "0")
     }
 
     @Test func validateStatusAndUpReportDriftOnPostgres() throws {

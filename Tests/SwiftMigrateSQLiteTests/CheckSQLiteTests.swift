@@ -137,7 +137,7 @@ import Testing
             #expect(trips[1].downRestoredSchema == false)
             #expect(trips[1].reapplyRebuiltSchema == true)
             #expect(trips[1].upChangedSchema == true)
-            #expect(trips[1].downDifferences.map(\.description) == ["table main.b still exists"])
+            #expect(trips[1].downDifferences.map(\.description) == ["table b still exists", "column b.id still exists"])
             #expect(try await migrator(files, .init()).version() == DatabaseVersion(version: 2, dirty: false))
         }
         try await withDatabase { (_, _, migrator) async throws in
@@ -151,7 +151,7 @@ import Testing
         try await withDatabase { (_, _, migrator) async throws in
             let trips = try await migrator(broken, .init()).roundTrips(stopAtFirstFailure: false)
             #expect(trips.map(\.version) == [1, 2])
-            #expect(trips[1].downDifferences.map(\.description) == ["index main.a_id still exists"])
+            #expect(trips[1].downDifferences.map(\.description) == ["index a_id still exists"])
             #expect(trips[1].reapplyError?.code == .statementFailed)
             #expect(trips[1].reapplyError?.message == "index a_id already exists")
         }

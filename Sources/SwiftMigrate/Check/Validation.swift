@@ -95,7 +95,7 @@ public enum SourceValidation {
                 }
             }
         }
-        return problems
+        return problems.sorted { ($0.version ?? .max, $0.kind.rawValue) < ($1.version ?? .max, $1.kind.rawValue) }
     }
 
     /// `001_a.up.sql` → `001_a.down.sql` (an annotated file needs a `-- +migrate Down` section instead).
