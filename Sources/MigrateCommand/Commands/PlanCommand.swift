@@ -58,6 +58,7 @@ struct PlanCommand: AsyncParsableCommand {
 
 /// The dry-run table shared by `plan` and `--dry-run`.
 enum PlanReport {
+    /// Prints the plan; exits 1 (like the real run would) when the run would end with an error (`limit N short`).
     static func print(_ request: MigrationRequest, migrator: Migrator, console: Console) async throws {
         let preview = try await migrator.preview(request)
         let database = migrator.driver.displayURL
@@ -94,9 +95,9 @@ enum PlanReport {
         if warnings > 0 {
             console.output("\(warnings) lint finding\(warnings == 1 ? "" : "s") above: see `migrate lint` for the safe recipes.")
         }
-        if let error = preview.trailingError {
-            console.output("then: error: \(error.message) (the run would exit 1 after these)")
-        }
         console.output("Nothing was changed (dry run).")
+        if let error = preview.trailingError {
+            throw MigrateError(error.code, "\(error.message): the run would stop with this error after the steps above")
+        }
     }
 }

@@ -28,6 +28,14 @@ struct ValidateCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Flag(name: .customLong("json"), help: "Print {\"problems\": [{\"kind\", \"version\", \"path\", \"message\"}]}.")
     var json = false
+    @Option(name: .customLong("dialect"), help: "postgres or sqlite: how to split the files when no database is given (default postgres).")
+    var dialect: String?
+
+    func validate() throws {
+        if let dialect, SQLDialect(rawValue: dialect) == nil {
+            throw ValidationError("invalid -dialect \"\(dialect)\": expected postgres or sqlite")
+        }
+    }
 
     func run() async throws {
         let session = try Session(options)
@@ -44,7 +52,7 @@ struct ValidateCommand: AsyncParsableCommand {
         } else {
             try await session.reportingErrors {
                 let loaded = try DirectorySource(path: try options.migrationsDirectory()).loadCollectingDuplicates()
-                problems = SourceValidation.problems(in: loaded, dialect: .postgres)
+                problems = SourceValidation.problems(in: loaded, dialect: dialect.flatMap(SQLDialect.init(rawValue:)) ?? .postgres)
                 count = loaded.migrations.count
             }
         }
@@ -55,7 +63,7 @@ struct ValidateCommand: AsyncParsableCommand {
             session.console.output(String(decoding: try encoder.encode(Report(problems: problems)), as: UTF8.self))
         } else {
             for problem in problems { session.console.output(problem.description) }
-            let scope = checkedDatabase ? "the files and the database" : "the files (no database given)"
+            let scope = checkedDatabase ? "the files and the database" : "the files; no database given"
             let summary = problems.isEmpty
                 ? "validate: \(count) migration\(count == 1 ? "" : "s") ok (\(scope))"
                 : "validate: \(problems.count) problem\(problems.count == 1 ? "" : "s") in \(scope)"

@@ -51,7 +51,8 @@ public enum SourceValidation {
         var problems: [ValidationProblem] = []
         let duplicates = Dictionary(grouping: loaded.duplicates, by: \.version)
         for version in duplicates.keys.sorted() {
-            let pairs = duplicates[version]!
+            // Up files first: they name the migrations better than their down files.
+            let pairs = duplicates[version]!.sorted { ($0.direction == .up ? 0 : 1) < ($1.direction == .up ? 0 : 1) }
             // Name each migration once (an up/down pair is one) by its first file; when one migration has two
             // files for a direction (`.sql` and `.psql`), name the files.
             var claimants: [(name: String, path: String)] = []

@@ -102,7 +102,6 @@ public struct Migrator: Sendable {
     public func run(_ request: MigrationRequest, singleTransaction: Bool = false) async throws -> [AppliedMigration] {
         let loaded = try loadSource()
         return try await withLock {
-            try await driver.prepare()
             let current = try await driver.readVersion()
             if current.dirty { throw Self.dirtyError(current) }
             if !configuration.allowModified, request.isUpward, current.version != nil {
@@ -132,10 +131,13 @@ public struct Migrator: Sendable {
                         hint: "apply the migrations before it in one transaction (`up \(index)` with --single-transaction), then this one on its own"
                     )
                 }
+                try await driver.prepare()
                 let applied = try await executeInOneTransaction(plan.steps, scripts: scripts)
                 if let error = plan.trailingError { throw error.error }
                 return applied
             }
+            // Tables are created only now, when something will run: a refused or empty run leaves no trace.
+            if !plan.steps.isEmpty { try await driver.prepare() }
             var applied: [AppliedMigration] = []
             for (step, script) in zip(plan.steps, scripts) {
                 if stopRequest.isRequested {
