@@ -1,0 +1,214 @@
+import Foundation
+import PostgresNIO
+import SwiftMigrate
+
+/// golang-migrate's version table and swift-migrate's history table.
+extension PostgresDriver {
+    public func prepare() async throws {
+        // Like golang-migrate, look before creating, so a user without CREATE can still use an existing table.
+        // One query for both tables: this runs before every command.
+        var found: Set<String> = []
+        var deletable = true
+        let lookup: PostgresQuery = """
+            SELECT table_name::text, has_table_privilege(format('%I.%I', table_schema, table_name), 'DELETE')
+            FROM information_schema.tables
+            WHERE table_schema = \(versionTable.schema) AND table_name IN (\(versionTable.name), \(historyTable.name))
+            """
+        try await query(lookup) { rows in
+            for try await (name, canDelete) in rows.decode((String, Bool).self) {
+                found.insert(name)
+                if name == versionTable.name { deletable = canDelete }
+            }
+        }
+        state.withLock { $0.versionDeletable = deletable }
+        if !found.contains(versionTable.name) {
+            try await run(
+                PostgresQuery(
+                    unsafeSQL: "CREATE TABLE IF NOT EXISTS \(versionTable) (version bigint not null primary key, dirty boolean not null)"
+                ),
+                what: "create \(versionTable)"
+            )
+        }
+        guard !found.contains(historyTable.name) else { return }
+        do {
+            try await run(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE TABLE IF NOT EXISTS \(historyTable) (id bigserial primary key, version bigint not null, \
+                        direction text not null, name text not null, checksum text, applied_at timestamptz not null, \
+                        duration_ms double precision not null, applied_by text not null)
+                        """
+                ),
+                what: "create \(historyTable)"
+            )
+        } catch let error as MigrateError where error.sqlState == "42501" {
+            // golang-migrate works for a user who may write the version table but not create tables; so do we.
+            state.withLock { $0.historyAvailable = false }
+            logger.warning(
+                "cannot create the history table; migrations run without history",
+                metadata: ["db.table": "\(historyTable)", "db.error": "\(error.message)"]
+            )
+        }
+    }
+
+    public func readVersion() async throws -> DatabaseVersion {
+        do {
+            var result = DatabaseVersion.none
+            try await query(PostgresQuery(unsafeSQL: "SELECT version, dirty FROM \(versionTable) LIMIT 1")) { rows in
+                for try await (version, dirty) in rows.decode((Int64, Bool).self) {
+                    // golang-migrate writes -1 (NilVersion) for "no version, dirty".
+                    result = DatabaseVersion(version: version < 0 ? nil : version, dirty: dirty)
+                }
+            }
+            return result
+        } catch let error as MigrateError where error.sqlState == "42P01" {
+            return .none
+        }
+    }
+
+    public func writeVersion(_ state: DatabaseVersion) async throws {
+        try await writeVersion(state, recording: [])
+    }
+
+    /// One statement, so one round trip and atomic without a transaction of its own: rows of other versions
+    /// are deleted (golang-migrate truncates; a DELETE leaves concurrent `version` readers unblocked), the row is
+    /// inserted or its dirty flag updated, and the history rows are appended, all in data-modifying CTEs.
+    public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
+        guard try await versionDeletable() else {
+            // golang-migrate's way, for a role that may TRUNCATE and INSERT but not DELETE.
+            try await inTransaction {
+                try await run(PostgresQuery(unsafeSQL: "TRUNCATE \(versionTable)"), what: "write the version")
+                if state.version != nil || state.dirty {
+                    try await run(
+                        "INSERT INTO \(unescaped: versionTable.description) (version, dirty) VALUES (\(state.version ?? -1), \(state.dirty))",
+                        what: "write the version"
+                    )
+                }
+                for record in records { try await appendHistory(record) }
+            }
+            return
+        }
+        let history = self.state.withLock { $0.historyAvailable } ? records : []
+        // Bind parameters are limited to 65,535 per statement: very long single-transaction runs append the
+        // history in chunks first.
+        let chunkSize = 5000
+        var remaining = history[...]
+        while remaining.count > chunkSize {
+            var query = PostgresQuery(unsafeSQL: "")
+            Self.appendHistoryInsert(to: &query, table: historyTable, records: remaining.prefix(chunkSize))
+            try await run(query, what: "append to \(historyTable)")
+            remaining = remaining.dropFirst(chunkSize)
+        }
+        var bindings = PostgresBindings()
+        // golang-migrate keeps a row for "no version but dirty" (a failed first down migration) as -1.
+        let keep: Int64? = state.version != nil || state.dirty ? (state.version ?? -1) : nil
+        // Reading `cleared` makes the DELETE finish before the INSERT, so even the same version (dirty -> clean)
+        // is replaced without a unique violation.
+        var sql = "WITH cleared AS (DELETE FROM \(versionTable) RETURNING 1)"
+        if !remaining.isEmpty {
+            var insert = PostgresQuery(unsafeSQL: "")
+            insert.binds = bindings
+            Self.appendHistoryInsert(to: &insert, table: historyTable, records: remaining)
+            sql += ", logged AS (\(insert.sql))"
+            bindings = insert.binds
+        }
+        if let keep {
+            bindings.append(keep)
+            let versionPlaceholder = bindings.count
+            bindings.append(state.dirty)
+            sql += " INSERT INTO \(versionTable) (version, dirty) SELECT $\(versionPlaceholder), $\(bindings.count) "
+                + "FROM (SELECT count(*) FROM cleared) AS done"
+        } else {
+            sql += " SELECT count(*) FROM cleared"
+        }
+        var query = PostgresQuery(unsafeSQL: sql)
+        query.binds = bindings
+        try await run(query, what: "write the version")
+    }
+
+    /// Whether the one-statement version write may be used (known after ``prepare()``, else asked once).
+    func versionDeletable() async throws -> Bool {
+        if let known = state.withLock({ $0.versionDeletable }) { return known }
+        let sql: PostgresQuery = "SELECT COALESCE(has_table_privilege(to_regclass(\(versionTable.description)), 'DELETE'), true)"
+        let deletable = try await single(sql, as: Bool.self, what: "check privileges on \(versionTable)") ?? true
+        state.withLock { $0.versionDeletable = deletable }
+        return deletable
+    }
+
+    /// Runs `body` in the open transaction, or in a transaction of its own when none is open.
+    func inTransaction(_ body: () async throws -> Void) async throws {
+        if state.withLock({ $0.inTransaction }) {
+            try await body()
+            return
+        }
+        try await beginTransaction()
+        do {
+            try await body()
+        } catch {
+            try? await rollbackTransaction()
+            throw error
+        }
+        try await commitTransaction()
+    }
+
+    /// `INSERT INTO history (...) VALUES ($n, ...), ...` with the records bound after `query`'s existing binds.
+    static func appendHistoryInsert(to query: inout PostgresQuery, table: QualifiedName, records: ArraySlice<HistoryRecord>) {
+        var sql = "INSERT INTO \(table) (version, direction, name, checksum, applied_at, duration_ms, applied_by) VALUES "
+        var first = true
+        for record in records {
+            var placeholders: [String] = []
+            func bind<T: PostgresDynamicTypeEncodable>(_ value: T) {
+                query.binds.append(value)
+                placeholders.append("$\(query.binds.count)")
+            }
+            bind(record.version)
+            bind(record.direction.rawValue)
+            bind(record.name)
+            query.binds.append(record.checksum)
+            placeholders.append("$\(query.binds.count)")
+            bind(record.appliedAt)
+            bind(record.durationMs)
+            bind(record.appliedBy)
+            sql += (first ? "" : ", ") + "(" + placeholders.joined(separator: ", ") + ")"
+            first = false
+        }
+        query.sql = sql
+    }
+
+    public func readHistory() async throws -> [HistoryRecord] {
+        guard state.withLock({ $0.historyAvailable }) else { return [] }
+        var records: [HistoryRecord] = []
+        do {
+            let sql = """
+                SELECT version, direction, name, checksum, applied_at, duration_ms, applied_by FROM \(historyTable) ORDER BY id
+                """
+            try await query(PostgresQuery(unsafeSQL: sql)) { rows in
+                let decoded = rows.decode((Int64, String, String, String?, Date, Double, String).self)
+                for try await (version, direction, name, checksum, appliedAt, duration, appliedBy) in decoded {
+                    records.append(
+                        HistoryRecord(
+                            version: version, direction: Direction(rawValue: direction) ?? .up, name: name,
+                            checksum: checksum, appliedAt: appliedAt, durationMs: duration, appliedBy: appliedBy
+                        )
+                    )
+                }
+            }
+        } catch let error as MigrateError where error.sqlState == "42P01" {
+            return []
+        }
+        return records
+    }
+
+    public func appendHistory(_ record: HistoryRecord) async throws {
+        guard state.withLock({ $0.historyAvailable }) else { return }
+        try await run(
+            """
+            INSERT INTO \(unescaped: historyTable.description) \
+            (version, direction, name, checksum, applied_at, duration_ms, applied_by) \
+            VALUES (\(record.version), \(record.direction.rawValue), \(record.name), \(record.checksum), \
+            \(record.appliedAt), \(record.durationMs), \(record.appliedBy))
+            """,
+            what: "append to \(historyTable)"
+        )
+    }
+}
