@@ -101,16 +101,49 @@ enum SourceDirectory {
             throw MigrateError(.io, "cannot list \(displayName)\(whereMissing): \(describe(error))")
         }
         let base = directory.hasSuffix("/") ? directory : directory + "/"
+        // Byte order: the same on every platform and file system, so duplicates and warnings come out the same.
+        let sorted = byteOrder(names)
+        let contents = readInParallel(sorted, base: base, displayPrefix: displayPrefix)
         var assembler = MigrationAssembler()
         assembler.collectsDuplicates = collectsDuplicates
-        // Byte order: the same on every platform and file system, so duplicates and warnings come out the same.
-        for name in byteOrder(names) {
+        for (index, name) in sorted.enumerated() {
             let displayPath = join(displayPrefix, name)
             try assembler.add(fileName: name, displayPath: displayPath) { () throws(MigrateError) -> String? in
-                try readUTF8(atPath: base + name, displayPath: displayPath)
+                // Read ahead when the name looked like a migration; read here otherwise (the assembler knows best).
+                if let result = contents[index] { return try result.get() }
+                return try readUTF8(atPath: base + name, displayPath: displayPath)
             }
         }
         return try assembler.finish(displayName: displayName)
+    }
+
+    /// The files whose names parse as migrations, read on every core at once (10,000 migrations are 20,000
+    /// files); nil for the other names. Errors are kept per file and thrown in file order by the caller.
+    static func readInParallel(
+        _ names: [String], base: String, displayPrefix: String
+    ) -> [Result<String?, MigrateError>?] {
+        let wanted = names.map { name in
+            !MigrationAssembler.isIgnored(name) && ((try? MigrationFileName.parse(name)) ?? nil) != nil
+        }
+        let results = UnsafeMutableBufferPointer<Result<String?, MigrateError>?>.allocate(capacity: names.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        // Small sources are not worth the threads.
+        let workers = names.count < 64 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let shared = SendableBuffer(results)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < names.count {
+                if wanted[index] {
+                    let displayPath = join(displayPrefix, names[index])
+                    shared.buffer[index] = Result { () throws(MigrateError) -> String? in
+                        try readUTF8(atPath: base + names[index], displayPath: displayPath)
+                    }
+                }
+                index += workers
+            }
+        }
+        return Array(results)
     }
 
     /// `prefix/name`, without doubling a trailing slash; just `name` for an empty prefix.
@@ -200,6 +233,12 @@ enum SourceDirectory {
         }
         return error.localizedDescription
     }
+}
+
+/// Lets `concurrentPerform`'s workers write disjoint elements of one buffer.
+private struct SendableBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }
 
 /// Finding the first byte that breaks UTF-8 (overlong forms, surrogates and values above U+10FFFF included).
