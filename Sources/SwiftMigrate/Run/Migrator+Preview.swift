@@ -30,7 +30,7 @@ extension Migrator {
     /// - throws: the errors ``run(_:)`` would throw before its first step: a dirty database, a modified
     ///   applied migration (unless allowed), a script the lexer cannot split, `no migration to apply`.
     public func preview(_ request: MigrationRequest) async throws -> MigrationPreview {
-        let loaded = try loadSource()
+        let loaded = try loadSource(for: request)
         let current = try await driver.readVersion()
         if current.dirty { throw Self.dirtyError(current) }
         if !configuration.allowModified, request.isUpward, current.version != nil {

@@ -48,7 +48,8 @@ extension Migrator {
     /// Reads the source, the version row and the history table, and lines them up. Takes no lock, creates
     /// nothing: safe for read-only database users.
     public func status() async throws -> MigrationStatus {
-        let loaded = try loadSource()
+        // Checksums need the up files; of the down files, only whether they exist.
+        let loaded = try loadSource(for: .upAll)
         let current = try await driver.readVersion()
         let history = try await driver.readHistory()
         return Self.status(migrations: loaded.migrations, current: current, history: history)

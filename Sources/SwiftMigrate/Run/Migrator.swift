@@ -100,7 +100,7 @@ public struct Migrator: Sendable {
     /// With `singleTransaction`, every step runs in one transaction with one version write at the end (see
     /// ``upInOneTransaction()``).
     public func run(_ request: MigrationRequest, singleTransaction: Bool = false) async throws -> [AppliedMigration] {
-        let loaded = try loadSource()
+        let loaded = try loadSource(for: request)
         return try await withLock {
             let current = try await driver.readVersion()
             if current.dirty { throw Self.dirtyError(current) }
@@ -201,8 +201,13 @@ public struct Migrator: Sendable {
         }
     }
 
-    func loadSource() throws -> LoadedSource {
-        let loaded = try source.load()
+    /// Reads the source; only the up files when `request` can only go up.
+    func loadSource(for request: MigrationRequest? = nil) throws -> LoadedSource {
+        let loaded: LoadedSource
+        switch request {
+        case .upAll?, .up?: loaded = try source.load(reading: [.up])
+        default: loaded = try source.load()
+        }
         for warning in loaded.warnings {
             logger.warning("\(warning)")
         }

@@ -38,6 +38,9 @@ public struct SQLScript: Sendable {
     ///   `-- +migrate StatementBegin`; a psql meta-command (`\set`, `\copy`, ...); or PostgreSQL
     ///   `COPY ... FROM STDIN` (its rows would follow as text only psql can send).
     public init(_ script: MigrationScript, dialect: SQLDialect) throws(MigrateError) {
+        guard !script.isOmitted else {
+            throw MigrateError(.invalidSource, "\(script.path) was listed but not read: load the source with its \(script.path.contains(".down.") ? "down" : "up") files")
+        }
         var contents = script.contents
         let lexed = contents.withUTF8 { bytes in
             Result { () throws(MigrateError) -> [SQLStatement] in

@@ -36,6 +36,12 @@ public struct DirectorySource: MigrationSource {
             directory: path.isEmpty ? "." : path, displayPrefix: path, displayName: displayName, collectsDuplicates: true
         )
     }
+
+    public func load(reading directions: Set<Direction>) throws(MigrateError) -> LoadedSource {
+        try SourceDirectory.load(
+            directory: path.isEmpty ? "." : path, displayPrefix: path, displayName: displayName, directions: directions
+        )
+    }
 }
 
 /// A bundle's resources: migrations shipped inside an app binary (`Bundle.module` in a SwiftPM target).
@@ -65,14 +71,18 @@ public struct BundleSource: MigrationSource {
 
     public func loadCollectingDuplicates() throws(MigrateError) -> LoadedSource { try load(collectsDuplicates: true) }
 
-    private func load(collectsDuplicates: Bool) throws(MigrateError) -> LoadedSource {
+    public func load(reading directions: Set<Direction>) throws(MigrateError) -> LoadedSource {
+        try load(collectsDuplicates: false, directions: directions)
+    }
+
+    private func load(collectsDuplicates: Bool, directions: Set<Direction> = [.up, .down]) throws(MigrateError) -> LoadedSource {
         guard let directoryPath else {
             throw MigrateError(
                 .noMigrations, "no migrations found in \(displayName): the bundle has no resource directory")
         }
         return try SourceDirectory.load(
             directory: directoryPath, displayPrefix: subdirectory ?? "", displayName: displayName,
-            whereMissing: " (\(directoryPath))", collectsDuplicates: collectsDuplicates
+            whereMissing: " (\(directoryPath))", collectsDuplicates: collectsDuplicates, directions: directions
         )
     }
 }
@@ -81,7 +91,7 @@ public struct BundleSource: MigrationSource {
 enum SourceDirectory {
     static func load(
         directory: String, displayPrefix: String, displayName: String, whereMissing: String = "",
-        collectsDuplicates: Bool = false
+        collectsDuplicates: Bool = false, directions: Set<Direction> = [.up, .down]
     ) throws(MigrateError) -> LoadedSource {
         let fileManager = FileManager.default
         let names: [String]
@@ -103,9 +113,10 @@ enum SourceDirectory {
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         // Byte order: the same on every platform and file system, so duplicates and warnings come out the same.
         let sorted = byteOrder(names)
-        let contents = readInParallel(sorted, base: base, displayPrefix: displayPrefix)
+        let contents = readInParallel(sorted, base: base, displayPrefix: displayPrefix, directions: directions)
         var assembler = MigrationAssembler()
         assembler.collectsDuplicates = collectsDuplicates
+        assembler.directions = directions
         for (index, name) in sorted.enumerated() {
             let displayPath = join(displayPrefix, name)
             try assembler.add(fileName: name, displayPath: displayPath) { () throws(MigrateError) -> String? in
@@ -120,10 +131,13 @@ enum SourceDirectory {
     /// The files whose names parse as migrations, read on every core at once (10,000 migrations are 20,000
     /// files); nil for the other names. Errors are kept per file and thrown in file order by the caller.
     static func readInParallel(
-        _ names: [String], base: String, displayPrefix: String
+        _ names: [String], base: String, displayPrefix: String, directions: Set<Direction>
     ) -> [Result<String?, MigrateError>?] {
         let wanted = names.map { name in
-            !MigrationAssembler.isIgnored(name) && ((try? MigrationFileName.parse(name)) ?? nil) != nil
+            guard !MigrationAssembler.isIgnored(name), let parsed = (try? MigrationFileName.parse(name)) ?? nil else {
+                return false
+            }
+            return parsed.direction.map(directions.contains) ?? true
         }
         let results = UnsafeMutableBufferPointer<Result<String?, MigrateError>?>.allocate(capacity: names.count)
         results.initialize(repeating: nil)

@@ -17,6 +17,9 @@ public struct MigrationScript: Sendable, Hashable {
     /// True when an annotation (`-- +migrate notransaction`) forces statement-by-statement execution
     /// outside a transaction.
     public var forcesNoTransaction: Bool
+    /// True when the source listed the file without reading it (``MigrationSource/load(reading:)``): `contents`
+    /// is empty and the script must not run.
+    public internal(set) var isOmitted = false
 
     public init(path: String, contents: String, firstLine: Int = 1, forcesNoTransaction: Bool = false) {
         self.path = path

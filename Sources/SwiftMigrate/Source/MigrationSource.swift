@@ -19,10 +19,15 @@ public protocol MigrationSource: Sendable {
     /// file name order) is kept and the pair is listed in ``LoadedSource/duplicates``, so that `validate` can
     /// report every conflict and `renumber` can resolve them.
     func loadCollectingDuplicates() throws(MigrateError) -> LoadedSource
+    /// Like ``load()``, but reads only the files of `directions`; the others are listed (so `status` still knows
+    /// which versions have a down file) with ``MigrationScript/isOmitted`` set. `up` reads no down file: with
+    /// 10,000 migrations that halves the files read. The default reads everything.
+    func load(reading directions: Set<Direction>) throws(MigrateError) -> LoadedSource
 }
 
 extension MigrationSource {
     public func loadCollectingDuplicates() throws(MigrateError) -> LoadedSource { try load() }
+    public func load(reading directions: Set<Direction>) throws(MigrateError) -> LoadedSource { try load() }
 }
 
 /// Two files that claim the same version and direction (two branches that both created `003_...`).
@@ -89,6 +94,8 @@ struct MigrationAssembler {
     private(set) var warnings: [SourceWarning] = []
     /// When true, a duplicate is recorded in ``duplicates`` instead of thrown.
     var collectsDuplicates = false
+    /// Plain files of other directions are listed but not read (``MigrationScript/isOmitted``).
+    var directions: Set<Direction> = [.up, .down]
     private(set) var duplicates: [MigrationDuplicate] = []
 
     /// Considers one file.
@@ -105,6 +112,12 @@ struct MigrationAssembler {
             if let reason = MigrationFileName.nearMissReason(fileName) {
                 warnings.append(SourceWarning(path: displayPath, message: MigrationFileName.nearMissMessage(reason)))
             }
+            return
+        }
+        if let direction = parsed.direction, !directions.contains(direction) {
+            var script = MigrationScript(path: displayPath, contents: "")
+            script.isOmitted = true
+            try store(script, version: parsed.version, direction: direction, name: parsed.name)
             return
         }
         guard let text = try read() else { return }
