@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SwiftMigrate", targets: ["SwiftMigrate"]),
         .library(name: "SwiftMigratePostgres", targets: ["SwiftMigratePostgres"]),
         .library(name: "SwiftMigrateSQLite", targets: ["SwiftMigrateSQLite"]),
+        .library(name: "SwiftMigrateModels", targets: ["SwiftMigrateModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
@@ -49,11 +50,14 @@ let package = Package(
             dependencies: ["SwiftMigrate", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Code generation: Swift models from a DatabaseCatalog (`migrate models`). Knows no database.
+        .target(name: "SwiftMigrateModels", dependencies: ["SwiftMigrate"], swiftSettings: swiftSettings),
         // The `migrate` command line: a thin layer over the library.
         .executableTarget(
             name: "MigrateCommand",
             dependencies: [
                 "SwiftMigrate",
+                "SwiftMigrateModels",
                 "SwiftMigratePostgres",
                 "SwiftMigrateSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -61,7 +65,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The generator's golden output for a small catalog (Tests/SwiftMigrateModelsTests), compiled so that
+        // every shape of generated code is proven to build without warnings.
+        .target(
+            name: "GoldenModels",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/GoldenModels",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SwiftMigrateTests", dependencies: ["SwiftMigrate"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwiftMigrateModelsTests", dependencies: ["SwiftMigrate", "SwiftMigrateModels"], swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SwiftMigratePostgresTests",
             dependencies: ["SwiftMigrate", "SwiftMigratePostgres", .product(name: "PostgresNIO", package: "postgres-nio")],
