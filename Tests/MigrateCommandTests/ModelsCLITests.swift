@@ -94,6 +94,6 @@ import Testing
         defer { dir.remove() }
         let result = try CLI.run(["models", "-database", "sqlite://\(dir.path("app.db"))", "-dir", dir.path("m")])
         #expect(result.status == 1, "\(result)")
-        #expect(result.stderr.contains("migrate models does not support sqlite databases yet"), "\(result)")
+        #expect(result.stderr.contains("migrate models generates code for PostgreSQL only; SQLite is not supported yet"), "\(result)")
     }
 }

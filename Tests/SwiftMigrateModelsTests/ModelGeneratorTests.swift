@@ -13,10 +13,10 @@ import Testing
     @Test func generatedFilesMatchTheGoldenFiles() throws {
         let files = try ModelGenerator().files(for: ModelTestCatalog.catalog)
         #expect(files.map(\.name) == [
-            "ModelEnums.generated.swift", "ModelSupport.generated.swift", "OrderTotalsModel.generated.swift",
-            "OrderTotalsModel.swift", "OrdersModel.generated.swift", "OrdersModel.swift",
+            "ModelEnums.generated.swift", "ModelSupport.generated.swift", "OrderLinesModel.generated.swift", "OrderLinesModel.swift",
+            "OrderTotalsModel.generated.swift", "OrderTotalsModel.swift", "OrdersModel.generated.swift", "OrdersModel.swift",
         ])
-        #expect(files.map(\.kind) == [.generated, .generated, .generated, .custom, .generated, .custom])
+        #expect(files.map(\.kind) == [.generated, .generated, .generated, .custom, .generated, .custom, .generated, .custom])
         let update = ProcessInfo.processInfo.environment["MODELS_GOLDEN_UPDATE"] == "1"
         for file in files {
             let golden = Self.goldenDirectory.appendingPathComponent(file.name)
@@ -57,6 +57,18 @@ import Testing
         #expect(orders.contains("public func delete(id: Int64) async throws -> Bool"))
     }
 
+    @Test func compositeKeysArraysJSONAndDates() throws {
+        let files = try ModelGenerator().files(for: ModelTestCatalog.catalog)
+        let lines = try #require(files.first { $0.name == "OrderLinesModel.generated.swift" }).contents
+        #expect(lines.contains("public func findOne(orderId: Int64, line: Int32) async throws -> OrderLinesRow?"))
+        #expect(lines.contains(#"WHERE \"order_id\" = \(_p1) AND \"line\" = \(_p2)"#))
+        #expect(lines.contains("public func delete(orderId: Int64, line: Int32) async throws -> Bool"))
+        #expect(lines.contains("public var tags: [String]"))
+        #expect(lines.contains("public var details: JSONText?"))
+        #expect(lines.contains("public var `in`: Date"))
+        #expect(lines.contains(#"try _binds.bind(row.`in`, prefix: "(", suffix: " AT TIME ZONE 'UTC')::date")"#))
+    }
+
     @Test func viewsAreReadOnly() throws {
         let files = try ModelGenerator().files(for: ModelTestCatalog.catalog)
         let totals = try #require(files.first { $0.name == "OrderTotalsModel.generated.swift" }).contents
@@ -74,6 +86,7 @@ import Testing
         let generator = ModelGenerator(.init(tablePatterns: ["order_t*"]))
         let names = try generator.files(for: ModelTestCatalog.catalog).map(\.name)
         #expect(names == ["ModelEnums.generated.swift", "ModelSupport.generated.swift", "OrderTotalsModel.generated.swift", "OrderTotalsModel.swift"])
+        #expect(try ModelGenerator(.init(tablePatterns: ["order_*"])).files(for: ModelTestCatalog.catalog).count == 6)
         #expect(ModelGenerator(.init(tablePatterns: ["ord?rs", "nothing"])).selectedRelations(ModelTestCatalog.catalog).map(\.name) == ["orders"])
     }
 

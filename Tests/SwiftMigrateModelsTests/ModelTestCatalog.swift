@@ -50,8 +50,21 @@ enum ModelTestCatalog {
         ]
     )
 
+    /// A composite primary key, an array, JSON and a column named like a keyword.
+    static let lines = CatalogRelation(
+        kind: .table, schema: "public", name: "order_lines",
+        columns: [
+            CatalogColumn(name: "order_id", type: int8, isNullable: false),
+            CatalogColumn(name: "line", type: CatalogType(name: "int4", sqlName: "integer"), isNullable: false),
+            CatalogColumn(name: "tags", type: CatalogType(name: "_text", sqlName: "text[]", kind: .array(element: text)), isNullable: false, defaultExpression: "'{}'::text[]"),
+            CatalogColumn(name: "details", type: CatalogType(name: "jsonb", sqlName: "jsonb"), isNullable: true),
+            CatalogColumn(name: "in", type: CatalogType(name: "date", sqlName: "date"), isNullable: false),
+        ],
+        primaryKey: ["order_id", "line"]
+    )
+
     static let catalog = DatabaseCatalog(
-        dialect: .postgres, schema: "public", relations: [orders, totals],
+        dialect: .postgres, schema: "public", relations: [orders, totals, lines],
         enums: [CatalogEnum(schema: "public", name: "order_side", labels: ["buy", "sell", "in-between"], comment: "Which way.")]
     )
 }

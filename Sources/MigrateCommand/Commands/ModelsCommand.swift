@@ -27,7 +27,7 @@ struct ModelsCommand: AsyncParsableCommand {
               migrate models -database "$POSTGRES_DSN" -dir Sources/Models -check
 
             Unlike goctl's --cache, no cache layer is generated (there is no Redis client in swift-migrate's \
-            dependencies). SQLite is not supported yet.
+            dependencies). SQLite catalogs are read, but code is generated for PostgreSQL only, for now.
             """
     )
 
@@ -97,7 +97,7 @@ struct ModelsCommand: AsyncParsableCommand {
             let driver = try await Drivers.open(url, logger: session.logger)
             do {
                 guard let reader = driver as? any CatalogReading else {
-                    throw MigrateError(.invalidArgument, "migrate models does not support \(url.scheme) databases yet")
+                    throw MigrateError(.invalidArgument, "migrate models does not support \(url.scheme) databases")
                 }
                 let catalog = try await reader.catalog(schema: schema)
                 try await driver.close()
