@@ -22,7 +22,8 @@ public struct ModelFile: Sendable, Hashable {
     }
 }
 
-/// Turns a ``DatabaseCatalog`` into Swift source for PostgresNIO: per table a row struct, an insert value and a
+/// Turns a ``DatabaseCatalog`` into Swift source for PostgresNIO (or, for SQLite, the `SQLiteDriver` of
+/// SwiftMigrateSQLite): per table a row struct, an insert value and a
 /// model with `insert`, `findOne`, `findOneBy…`, `update` and `delete`; per view a row and a read-only model;
 /// the schema's enums as Swift enums. Pure: the same catalog always gives the same bytes.
 ///
@@ -67,14 +68,12 @@ public struct ModelGenerator: Sendable {
     /// Every file for `catalog`, sorted by name.
     ///
     /// - throws: ``MigrateError`` with ``MigrateError/Code/invalidArgument`` for a column type without a Swift
-    ///   type (naming the column and the type), two names that become the same Swift name, or a SQLite catalog
-    ///   (not supported yet).
+    ///   type (naming the column and the type), or two names that become the same Swift name.
     public func files(for catalog: DatabaseCatalog) throws -> [ModelFile] {
-        guard catalog.dialect == .postgres else {
-            throw MigrateError(.invalidArgument, "migrate models generates code for PostgreSQL only; SQLite is not supported yet")
-        }
+        let target = CodeTarget.of(catalog.dialect)
         let enumNames = try enumTypeNames(catalog.enums)
-        var files: [ModelFile] = [ModelFile(name: "ModelSupport" + Self.generatedSuffix, contents: PostgresSupportRenderer.render(), kind: .generated)]
+        let support = catalog.dialect == .sqlite ? SQLiteSupportRenderer.render() : PostgresSupportRenderer.render()
+        var files: [ModelFile] = [ModelFile(name: "ModelSupport" + Self.generatedSuffix, contents: support, kind: .generated)]
         if !catalog.enums.isEmpty {
             files.append(
                 ModelFile(
@@ -93,10 +92,12 @@ public struct ModelGenerator: Sendable {
                 throw MigrateError(.invalidArgument, "an enum type clashes with the types generated for \(relation.name)")
             }
             typeNames[typeName] = relation.name
-            let plan = try RelationPlan(relation, typeName: typeName, typeMap: configuration.typeMap, enums: enumNames)
-            var renderer = PostgresModelRenderer(plan)
+            let plan = try RelationPlan(
+                relation, typeName: typeName, typeMap: configuration.typeMap, dialect: catalog.dialect, enums: enumNames
+            )
+            var renderer = ModelRenderer(plan, target: target)
             files.append(ModelFile(name: "\(typeName)Model" + Self.generatedSuffix, contents: renderer.render(), kind: .generated))
-            files.append(ModelFile(name: "\(typeName)Model.swift", contents: Self.customFile(plan), kind: .custom))
+            files.append(ModelFile(name: "\(typeName)Model.swift", contents: Self.customFile(plan, target: target), kind: .custom))
         }
         return files.sorted { $0.name < $1.name }
     }
@@ -117,12 +118,12 @@ public struct ModelGenerator: Sendable {
     }
 
     /// The file for the user's own code, written once.
-    static func customFile(_ plan: RelationPlan) -> String {
+    static func customFile(_ plan: RelationPlan, target: CodeTarget) -> String {
         """
         // Your code for \(plan.relation.kind.rawValue) \(plan.relation.name). `migrate models` created this file once and never
         // overwrites it; the generated code is in \(plan.typeName)Model.generated.swift.
 
-        import PostgresNIO
+        import \(target.library)
 
         extension \(plan.typeName)Model {
             // Add your own queries here; bind every value (see ModelBindings) instead of splicing it into SQL.

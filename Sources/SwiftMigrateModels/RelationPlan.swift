@@ -36,7 +36,7 @@ struct RelationPlan {
         return SQLText.identifier(schema) + "." + name
     }
 
-    init(_ relation: CatalogRelation, typeName: String, typeMap: SwiftTypeMap, enums: [String: String]) throws {
+    init(_ relation: CatalogRelation, typeName: String, typeMap: SwiftTypeMap, dialect: SQLDialect, enums: [String: String]) throws {
         self.relation = relation
         self.typeName = typeName
         var columns: [Column] = []
@@ -49,7 +49,7 @@ struct RelationPlan {
                 )
             }
             members[member] = column.name
-            columns.append(Column(column: column, member: member, type: try typeMap.map(column, of: relation, enums: enums)))
+            columns.append(Column(column: column, member: member, type: try typeMap.map(column, of: relation, dialect: dialect, enums: enums)))
         }
         self.columns = columns
         let byName = Dictionary(uniqueKeysWithValues: columns.map { ($0.column.name, $0) })

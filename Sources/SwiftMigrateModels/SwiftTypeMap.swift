@@ -39,7 +39,8 @@ public struct MappedType: Sendable, Hashable {
 /// | arrays of boolean, integer, float, text and uuid types | `[Element]` |
 /// | domains | the base type's mapping |
 ///
-/// Anything else is an error naming the column and the type, unless an override names it.
+/// Anything else is an error naming the column and the type, unless an override names it. SQLite columns map
+/// by their declared type (``sqliteBase(_:)``).
 public struct SwiftTypeMap: Sendable {
     /// `pg_type name` (`interval`, `citext`, or the SQL spelling `numeric(30,10)`) → Swift type name. An override
     /// wins over the built-in map; the type must conform to PostgresNIO's `PostgresCodable`.
@@ -53,8 +54,8 @@ public struct SwiftTypeMap: Sendable {
     public static let decimalPrecisionLimit = 38
 
     /// The Swift type of `column` of `relation`, or an error naming both and the type.
-    func map(_ column: CatalogColumn, of relation: CatalogRelation, enums: [String: String]) throws -> MappedType {
-        if let mapped = try map(column.type, enums: enums) { return mapped }
+    func map(_ column: CatalogColumn, of relation: CatalogRelation, dialect: SQLDialect = .postgres, enums: [String: String]) throws -> MappedType {
+        if let mapped = try map(column.type, dialect: dialect, enums: enums) { return mapped }
         throw MigrateError(
             .invalidArgument,
             "no Swift type for column \(relation.name).\(column.name) of type \(column.type.sqlName) (\(column.type.name))",
@@ -63,7 +64,7 @@ public struct SwiftTypeMap: Sendable {
     }
 
     /// nil when the type has no mapping.
-    func map(_ type: CatalogType, enums: [String: String]) throws -> MappedType? {
+    func map(_ type: CatalogType, dialect: SQLDialect = .postgres, enums: [String: String]) throws -> MappedType? {
         for key in [type.sqlName, type.name, type.schema.map { "\($0).\(type.name)" }].compactMap({ $0 }) {
             if let swift = overrides[key] { return MappedType(swift) }
         }
@@ -72,12 +73,12 @@ public struct SwiftTypeMap: Sendable {
             guard let swift = enums[Self.enumKey(schema: type.schema, name: type.name)] else { return nil }
             return MappedType(swift, parameterSuffix: "::" + Self.qualifiedTypeName(type))
         case .domain(let base):
-            return try map(base, enums: enums)
+            return try map(base, dialect: dialect, enums: enums)
         case .array(let element):
             guard case .base = element.kind, let swift = Self.arrayElements[element.name] else { return nil }
             return MappedType("[\(swift)]")
         case .base:
-            return Self.base(type)
+            return dialect == .sqlite ? Self.sqliteBase(type) : Self.base(type)
         }
     }
 
@@ -103,6 +104,26 @@ public struct SwiftTypeMap: Sendable {
         case "bytea": return MappedType("Data")
         default: return nil
         }
+    }
+
+    /// SQLite's declared types, by its affinity rules (a name containing `INT` is an integer, ...), with
+    /// NUMERIC and DECIMAL exact and dates as UTC text (`YYYY-MM-DD HH:MM:SS.SSS`).
+    static func sqliteBase(_ type: CatalogType) -> MappedType? {
+        let name = type.name
+        switch name {
+        case "bool", "boolean": return MappedType("Bool")
+        case "numeric", "decimal":
+            if let precision = type.precision, precision <= decimalPrecisionLimit { return MappedType("Decimal") }
+            return MappedType("SQLNumeric")
+        case "date", "datetime", "timestamp": return MappedType("Date")
+        case "json", "jsonb": return MappedType("JSONText")
+        case "blob": return MappedType("Data")
+        default: break
+        }
+        if name.contains("int") { return MappedType("Int64") }
+        if name.contains("char") || name.contains("clob") || name.contains("text") { return MappedType("String") }
+        if name.contains("real") || name.contains("floa") || name.contains("doub") { return MappedType("Double") }
+        return nil
     }
 
     /// Element types PostgresNIO encodes and decodes in arrays.

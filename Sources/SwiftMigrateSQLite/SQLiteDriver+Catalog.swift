@@ -52,11 +52,13 @@ extension SQLiteDriver: CatalogReading {
                 )
             }
             let primaryKey = keyed.sorted { $0.position < $1.position }.map(\.name)
-            // A single INTEGER PRIMARY KEY column is the rowid: SQLite assigns it when an insert leaves it out.
-            if keyed.count == 1, keyed[0].type.uppercased() == "INTEGER",
+            // A single INTEGER PRIMARY KEY column is the rowid: SQLite assigns it when an insert leaves it out, and
+            // it is never NULL (though table_xinfo reports it nullable).
+            if !isView, keyed.count == 1, keyed[0].type.uppercased() == "INTEGER",
                 let index = columns.firstIndex(where: { $0.name == keyed[0].name })
             {
                 columns[index].generation = .serial
+                columns[index].isNullable = false
             }
             let uniqueIndexes = isView ? [] : try self.uniqueIndexes(of: entry.name, connection)
             relations.append(

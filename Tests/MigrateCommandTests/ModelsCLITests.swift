@@ -89,11 +89,24 @@ import Testing
         #expect(usage.status == 2, "\(usage)")
     }
 
-    @Test func sqliteIsNotSupportedYet() throws {
+    /// SQLite: the committed quickstart models match its migrated schema; regenerating changes nothing.
+    @Test func committedQuickstartModelsMatchTheMigratedSQLiteSchema() throws {
         let dir = try TempDir()
         defer { dir.remove() }
-        let result = try CLI.run(["models", "-database", "sqlite://\(dir.path("app.db"))", "-dir", dir.path("m")])
-        #expect(result.status == 1, "\(result)")
-        #expect(result.stderr.contains("migrate models generates code for PostgreSQL only; SQLite is not supported yet"), "\(result)")
+        let url = "sqlite://\(dir.path("app.db"))"
+        let migrations = CLI.packageRoot.appendingPathComponent("examples/quickstart/migrations").path
+        #expect(try CLI.run(["-path", migrations, "-database", url, "up"]).status == 0)
+        let models = CLI.packageRoot.appendingPathComponent("examples/quickstart/Models").path
+        let check = try CLI.run(["models", "-database", url, "-dir", models, "-check"])
+        #expect(check.status == 0, "\(check)")
+        let fresh = try CLI.run(["models", "-database", url, "-dir", dir.path("m")])
+        #expect(fresh.status == 0, "\(fresh)")
+        #expect(
+            try String(contentsOfFile: dir.path("m/UsersModel.generated.swift"), encoding: .utf8)
+                == String(contentsOfFile: models + "/UsersModel.generated.swift", encoding: .utf8)
+        )
+        let schema = try CLI.run(["models", "-database", url, "-dir", dir.path("m"), "-schema", "other"])
+        #expect(schema.status == 1)
+        #expect(schema.stderr.contains("SQLite has no schema \"other\" (only main)"), "\(schema)")
     }
 }

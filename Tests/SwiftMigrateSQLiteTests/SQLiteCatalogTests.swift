@@ -33,6 +33,7 @@ import Testing
             #expect(accounts.columns.map(\.name) == ["id", "email", "balance", "status", "doubled"])
             #expect(accounts.primaryKey == ["id"])
             #expect(accounts.column("id")?.generation == .serial)
+            #expect(accounts.column("id")?.isNullable == false)
             #expect(accounts.column("doubled")?.generation == .computed)
             #expect(accounts.column("email")?.isNullable == false)
             #expect(accounts.column("status")?.isNullable == true)

@@ -6,10 +6,11 @@ import SwiftMigrateModels
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "Generate Swift models (PostgresNIO) from the live schema, or check that they are up to date.",
+        abstract: "Generate Swift models from the live schema (PostgreSQL or SQLite), or check that they are up to date.",
         usage: "migrate models -database URL -dir DIR [-table PATTERN]... [-schema NAME] [-type PGTYPE=SwiftType]... [-check]",
         discussion: """
-            Reads the tables, views, materialized views and enums of the schema from pg_catalog and writes, per \
+            Reads the tables, views, materialized views and enums of the schema (PostgreSQL: pg_catalog, models \
+            on PostgresNIO; SQLite: its pragmas, models on this package's SQLiteDriver) and writes, per \
             table or view, NAMEModel.generated.swift (a Codable row struct, an insert value whose nil columns take \
             their database defaults, and a model with insert, findOne, findOneBy... per unique index, update and \
             delete; views get a read-only fetchAll), rewritten on every run, and NAMEModel.swift for your own \
@@ -27,7 +28,7 @@ struct ModelsCommand: AsyncParsableCommand {
               migrate models -database "$POSTGRES_DSN" -dir Sources/Models -check
 
             Unlike goctl's --cache, no cache layer is generated (there is no Redis client in swift-migrate's \
-            dependencies). SQLite catalogs are read, but code is generated for PostgreSQL only, for now.
+            dependencies).
             """
     )
 

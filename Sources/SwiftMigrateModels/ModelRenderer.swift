@@ -1,13 +1,18 @@
 import SwiftMigrate
 
 /// One relation's generated file: the row, the insert value (tables), the model.
-struct PostgresModelRenderer {
+struct ModelRenderer {
     let plan: RelationPlan
+    let target: CodeTarget
     private var out = CodeWriter()
 
-    init(_ plan: RelationPlan) {
+    init(_ plan: RelationPlan, target: CodeTarget) {
         self.plan = plan
+        self.target = target
     }
+
+    /// `, logger: self.logger` where queries take a logger.
+    private var loggerArgument: String { target.takesLogger ? ", logger: self.logger" : "" }
 
     private var row: String { plan.typeName + "Row" }
     private var insert: String { plan.typeName + "Insert" }
@@ -19,7 +24,7 @@ struct PostgresModelRenderer {
         out.line("// Regenerate with `migrate models`; write your own code in \(model).swift.")
         out.line()
         out.line("import Foundation")
-        out.line("import PostgresNIO")
+        out.line("import \(target.library)")
         out.line()
         renderRow()
         out.line()
@@ -77,12 +82,12 @@ struct PostgresModelRenderer {
         out.line("static let columnList = \"\(SQLText.swiftLiteral(list))\"")
         out.line()
         out.line("/// Decodes a row selected with ``columnList``.")
-        out.open("init(row: PostgresRow) throws {")
-        out.line("let cells = row.makeRandomAccess()")
+        out.open("init(row: \(target.rowType)) throws {")
+        if let preamble = target.rowPreamble { out.line(preamble) }
         out.open("try self.init(")
         for (index, column) in plan.columns.enumerated() {
             let comma = index == plan.columns.count - 1 ? "" : ","
-            out.line("\(SwiftNaming.argumentLabel(column.member)): cells[\(index)].decode(\(column.rowType).self)\(comma)")
+            out.line("\(SwiftNaming.argumentLabel(column.member)): \(target.decode(index, column.rowType))\(comma)")
         }
         out.close(")")
         out.close()
@@ -137,17 +142,24 @@ struct PostgresModelRenderer {
     private mutating func renderModel() {
         let relation = plan.relation
         let what = plan.isTable ? "Reads and writes table" : "Reads \(relation.kind.rawValue)"
-        out.line("/// \(what) `\(relation.name)` with PostgresNIO; every value is a bound parameter.")
+        out.line("/// \(what) `\(relation.name)` with \(target.library); every value is a bound parameter.")
         out.open("public struct \(model): Sendable {")
         out.line("/// The \(plan.isTable ? "table" : "view") as SQL names it.")
         out.line("public static let relation = \"\(SQLText.swiftLiteral(plan.sqlName))\"")
-        out.line("public let database: any PostgresQueryRunner")
-        out.line("public let logger: Logger")
-        out.line()
-        out.line("/// A model over a `PostgresConnection` or a `PostgresClient`.")
-        out.open("public init(_ database: any PostgresQueryRunner, logger: Logger) {")
-        out.line("self.database = database")
-        out.line("self.logger = logger")
+        out.line("public let database: \(target.database)")
+        if target.takesLogger {
+            out.line("public let logger: Logger")
+            out.line()
+            out.line("/// A model over a `PostgresConnection` or a `PostgresClient`.")
+            out.open("public init(_ database: \(target.database), logger: Logger) {")
+            out.line("self.database = database")
+            out.line("self.logger = logger")
+        } else {
+            out.line()
+            out.line("/// A model over an open database.")
+            out.open("public init(_ database: \(target.database)) {")
+            out.line("self.database = database")
+        }
         out.close()
         if plan.isTable {
             renderInsert()
@@ -176,7 +188,7 @@ struct PostgresModelRenderer {
         out.line()
         out.line("/// Every row of the \(plan.relation.kind.rawValue), in no particular order.")
         out.open("public func fetchAll() async throws -> [\(row)] {")
-        out.line("try await self.database.fetchAll(\"SELECT \\(\(row).columnList) FROM \\(Self.relation)\", ModelBindings(), logger: self.logger, \(row).init(row:))")
+        out.line("try await self.database.fetchAll(\"SELECT \\(\(row).columnList) FROM \\(Self.relation)\", ModelBindings()\(loggerArgument), \(row).init(row:))")
         out.close()
     }
 
@@ -210,7 +222,7 @@ struct PostgresModelRenderer {
             out.line(": \"INSERT INTO \\(Self.relation) (\\(_columns.joined(separator: \", \"))) VALUES (\\(_parameters.joined(separator: \", \"))) \(returning)\"")
             out.dedent()
         }
-        out.open("guard let _row = try await self.database.fetchFirst(_sql, _binds, logger: self.logger, \(row).init(row:)) else {")
+        out.open("guard let _row = try await self.database.fetchFirst(_sql, _binds\(loggerArgument), \(row).init(row:)) else {")
         out.line("throw ModelQueryError(description: \"INSERT INTO \\(Self.relation) returned no row\")")
         out.close()
         out.line("return _row")
@@ -239,7 +251,7 @@ struct PostgresModelRenderer {
         out.open("public func findOne(\(keyParameters(key))) async throws -> \(row)? {")
         out.line("var _binds = ModelBindings()")
         let condition = bindKey(key, from: "")
-        out.line("return try await self.database.fetchFirst(\"SELECT \\(\(row).columnList) FROM \\(Self.relation) WHERE \(condition)\", _binds, logger: self.logger, \(row).init(row:))")
+        out.line("return try await self.database.fetchFirst(\"SELECT \\(\(row).columnList) FROM \\(Self.relation) WHERE \(condition)\", _binds\(loggerArgument), \(row).init(row:))")
         out.close()
     }
 
@@ -254,7 +266,7 @@ struct PostgresModelRenderer {
         out.line("var _binds = ModelBindings()")
         var condition = bindKey(finder.columns, from: "")
         if let predicate = finder.index.predicate { condition += " AND (\(SQLText.swiftLiteral(predicate)))" }
-        out.line("return try await self.database.fetchFirst(\"SELECT \\(\(row).columnList) FROM \\(Self.relation) WHERE \(condition)\", _binds, logger: self.logger, \(row).init(row:))")
+        out.line("return try await self.database.fetchFirst(\"SELECT \\(\(row).columnList) FROM \\(Self.relation) WHERE \(condition)\", _binds\(loggerArgument), \(row).init(row:))")
         out.close()
     }
 
@@ -275,7 +287,7 @@ struct PostgresModelRenderer {
         }
         let condition = bindKey(plan.primaryKey, from: "row.")
         out.line(
-            "return try await self.database.fetchFirst(\"UPDATE \\(Self.relation) SET \(assignments.joined(separator: ", ")) WHERE \(condition) RETURNING \\(\(row).columnList)\", _binds, logger: self.logger, \(row).init(row:))"
+            "return try await self.database.fetchFirst(\"UPDATE \\(Self.relation) SET \(assignments.joined(separator: ", ")) WHERE \(condition) RETURNING \\(\(row).columnList)\", _binds\(loggerArgument), \(row).init(row:))"
         )
         out.close()
     }
@@ -287,7 +299,7 @@ struct PostgresModelRenderer {
         out.open("public func delete(\(keyParameters(plan.primaryKey))) async throws -> Bool {")
         out.line("var _binds = ModelBindings()")
         let condition = bindKey(plan.primaryKey, from: "")
-        out.line("return try await self.database.fetchFirst(\"DELETE FROM \\(Self.relation) WHERE \(condition) RETURNING 1\", _binds, logger: self.logger) { _ in true } ?? false")
+        out.line("return try await self.database.fetchFirst(\"DELETE FROM \\(Self.relation) WHERE \(condition) RETURNING 1\", _binds\(loggerArgument)) { _ in true } ?? false")
         out.close()
     }
 }
