@@ -101,6 +101,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GoldenModelsTests",
+            dependencies: [
+                "GoldenModels", "SwiftMigrate", "SwiftMigrateModels", "SwiftMigratePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "QuickstartModelsTests",
             dependencies: ["QuickstartModels", "SwiftMigrate", "SwiftMigrateSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
