@@ -17,7 +17,8 @@ struct ModelsCommand: AsyncParsableCommand {
             code, created once and never overwritten. ModelSupport.generated.swift and ModelEnums.generated.swift \
             hold what the models share. The same schema always gives the same bytes.
 
-            -table takes shell patterns (`*`, `?`) and may repeat; without it every table and view is generated. \
+            -table takes shell patterns (`*`, `?`) and may repeat; without it (or with `*`) every table and view is \
+            generated and generated files of tables that are gone are removed. \
             -type maps a PostgreSQL type with no built-in mapping (interval, citext, ...) to a Swift type that \
             conforms to PostgresCodable; a column of an unmapped type is an error naming it.
 
@@ -64,8 +65,8 @@ struct ModelsCommand: AsyncParsableCommand {
         do {
             let files = try generator.files(for: catalog)
             let output = ModelDirectory(path: directory)
-            // With -table, files of tables outside the patterns are not ours to judge or remove.
-            let removingStale = tables.isEmpty
+            // With -table, files of tables outside the patterns are not ours to judge or remove; `*` is every table.
+            let removingStale = tables.isEmpty || tables.contains("*")
             if check {
                 let changes = try output.check(files, removingStale: removingStale)
                 for change in changes {
@@ -82,7 +83,16 @@ struct ModelsCommand: AsyncParsableCommand {
                 console.error("models in \(directory) are up to date")
             } else {
                 let changes = try output.write(files, removingStale: removingStale)
-                for change in changes { console.error(change.description) }
+                for change in changes {
+                    console.error(change.description)
+                    // The custom file of a table that is gone extends a model that no longer exists.
+                    if case .removed(let name) = change {
+                        let custom = name.replacingOccurrences(of: ModelGenerator.generatedSuffix, with: ".swift")
+                        if FileManager.default.fileExists(atPath: URL(fileURLWithPath: directory).appendingPathComponent(custom).path) {
+                            console.error("warning: \(custom) is yours and was kept; delete it or move its code, its table is gone")
+                        }
+                    }
+                }
                 if changes.isEmpty { console.error("models in \(directory) are up to date") }
             }
         } catch let error as MigrateError {
