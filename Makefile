@@ -4,6 +4,7 @@
 # `make help` lists the targets.
 
 MIGRATIONS ?= examples/trading/migrations
+MODELS ?= examples/trading/Models
 MIGRATE_BIN := .build/release/migrate
 MIGRATE ?= $(MIGRATE_BIN)
 
@@ -19,11 +20,12 @@ RUN := $(MIGRATE) -path $(MIGRATIONS) -database "$$POSTGRES_DSN"
 
 .DEFAULT_GOAL := help
 .PHONY: help build test migrate-up migrate-down migrate-status migrate-version migrate-create \
-	migrate-force migrate-goto migrate-plan migrate-verify migrate-lint migrate-validate migrate-renumber
+	migrate-force migrate-goto migrate-plan migrate-verify migrate-lint migrate-validate migrate-renumber \
+	model-gen model-check
 
 # Fail early, with the fix, when a required variable is missing (checked only for the goals that need it).
 DSN_GOALS := migrate-up migrate-down migrate-status migrate-version migrate-force migrate-goto migrate-plan \
-	migrate-verify migrate-validate migrate-renumber
+	migrate-verify migrate-validate migrate-renumber model-gen model-check
 ifneq ($(filter $(DSN_GOALS),$(MAKECMDGOALS)),)
 ifeq ($(strip $(POSTGRES_DSN)),)
 $(error POSTGRES_DSN is not set. Export it first, e.g. export POSTGRES_DSN="postgres://user:password@localhost:5432/dbname?sslmode=disable")
@@ -41,7 +43,7 @@ endif
 endif
 
 help: ## List the targets
-	@echo "Usage: make TARGET [NAME=...] [VERSION=...]   (MIGRATIONS=$(MIGRATIONS))"
+	@echo "Usage: make TARGET [NAME=...] [VERSION=...]   (MIGRATIONS=$(MIGRATIONS) MODELS=$(MODELS))"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) \
 		| awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
@@ -89,3 +91,9 @@ migrate-validate: $(MIGRATE_DEPS) ## Duplicates, missing downs, edited applied f
 
 migrate-renumber: $(MIGRATE_DEPS) ## After a merge: move conflicting unapplied migrations to free versions
 	$(RUN) renumber
+
+model-gen: $(MIGRATE_DEPS) ## Regenerate the Swift models from the database into MODELS
+	$(MIGRATE) models -database "$$POSTGRES_DSN" -dir $(MODELS) -table "*"
+
+model-check: $(MIGRATE_DEPS) ## Fail when the models in MODELS differ from the database (CI)
+	$(MIGRATE) models -database "$$POSTGRES_DSN" -dir $(MODELS) -check

@@ -26,7 +26,9 @@ fi
 # (e.g. --filter NAME) go to `swift test`.
 swift build --build-tests
 swift test --skip-build "$@"
-# The whole suite (no filter) ends with the guide's CI checks on the examples: verify, lint, validate.
+# The whole suite (no filter) ends with the guide's CI checks on the examples: verify, lint, validate, and
+# "models are up to date" (a fresh database, migrated, against the committed models).
 if [[ $# -eq 0 ]]; then
   scripts/check-examples.sh .build/debug/migrate
+  scripts/check-models.sh
 fi

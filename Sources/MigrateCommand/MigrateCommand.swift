@@ -27,14 +27,15 @@ struct Migrate: AsyncParsableCommand {
               migrate -path migrations -database "$POSTGRES_DSN" down 1
               migrate -path migrations -database "$POSTGRES_DSN" status
               migrate create -dir migrations -seq -digits 3 add_user_preferences
+              migrate models -database "$POSTGRES_DSN" -dir Sources/Models
 
             Exit codes: 0 success or no change; 1 error; 2 usage error; 130/143 stopped by SIGINT/SIGTERM.
             """,
         version: toolVersion,
         subcommands: [
             UpCommand.self, DownCommand.self, GotoCommand.self, ForceCommand.self, VersionCommand.self,
-            StatusCommand.self, SchemaCommand.self, PlanCommand.self, VerifyCommand.self, LintCommand.self, ValidateCommand.self, RenumberCommand.self, DropCommand.self,
-            CreateCommand.self,
+            StatusCommand.self, SchemaCommand.self, PlanCommand.self, VerifyCommand.self, LintCommand.self,
+            ValidateCommand.self, RenumberCommand.self, ModelsCommand.self, DropCommand.self, CreateCommand.self,
         ]
     )
 }

@@ -10,11 +10,12 @@ import Musl
 import Darwin
 #endif
 
-/// A value bound to a `?` parameter.
-enum SQLiteValue: Sendable {
+/// A value bound to a `?` parameter, or read from a column: SQLite's five storage classes.
+public enum SQLiteValue: Sendable, Hashable {
     case integer(Int64)
     case real(Double)
     case text(String)
+    case blob([UInt8])
     case null
 }
 
@@ -102,6 +103,12 @@ final class SQLiteConnection: @unchecked Sendable {
             case .integer(let number): bound = sqlite3_bind_int64(statement, position, number)
             case .real(let number): bound = sqlite3_bind_double(statement, position, number)
             case .text(let string): bound = sqlite3_bind_text(statement, position, string, -1, Self.transient)
+            case .blob(let bytes):
+                bound = bytes.withUnsafeBytes { buffer in
+                    // A zero-length blob must still be a blob, not NULL: bind an empty one explicitly.
+                    buffer.baseAddress.map { sqlite3_bind_blob(statement, position, $0, Int32(buffer.count), Self.transient) }
+                        ?? sqlite3_bind_zeroblob(statement, position, 0)
+                }
             case .null: bound = sqlite3_bind_null(statement, position)
             }
             guard bound == SQLITE_OK else {
@@ -227,5 +234,21 @@ struct SQLiteRow {
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(statement, column) else { return nil }
         return String(cString: pointer)
+    }
+
+    var columnCount: Int32 { sqlite3_column_count(statement) }
+
+    /// The column's value in its storage class.
+    func value(_ column: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(int64(column))
+        case SQLITE_FLOAT: return .real(double(column))
+        case SQLITE_TEXT: return .text(text(column) ?? "")
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(statement, column))
+            guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: pointer, count: count)))
+        default: return .null
+        }
     }
 }
