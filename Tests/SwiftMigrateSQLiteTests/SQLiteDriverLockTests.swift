@@ -73,10 +73,11 @@ struct SQLiteDriverLockTests {
             let path = "\(directory)/test.db"
             let driver = try await openDriver(in: directory)  // creates the file
 
-            // flock(1) takes the lock, closes it in its child (-o) and waits; the child prints its pid.
+            // flock(1) takes the lock, closes it in its child (-o) and waits; the child prints its pid. The sleep is
+            // long because a loaded machine can stall this test for tens of seconds; the test kills it anyway.
             let holder = Process()
             holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            holder.arguments = ["flock", "-o", path, "sh", "-c", "echo $$; exec sleep 30"]
+            holder.arguments = ["flock", "-o", path, "sh", "-c", "echo $$; exec sleep 600"]
             let output = Pipe()
             holder.standardOutput = output
             try holder.run()
