@@ -25,14 +25,21 @@ host all migrate_pw 127.0.0.1/32 scram-sha-256
 host all all 127.0.0.1/32 trust
 host all all ::1/128 trust
 HBA
-TLS_OPTIONS=""
+# Settings go into postgresql.conf (not pg_ctl -o) so that a plain `pg_ctl -D DIR/data start` restarts the
+# server as it was (the server-fault tests stop and restart one).
+cat >>"$DIR/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PORT
+unix_socket_directories = '$DIR'
+max_connections = 200
+fsync = on
+CONF
 if [[ -n ${PG_TLS_DIR:-} ]]; then
   install -o postgres -m 0600 "$PG_TLS_DIR/server.key" "$DIR/data/server.key"
   install -o postgres -m 0644 "$PG_TLS_DIR/server.crt" "$DIR/data/server.crt"
-  TLS_OPTIONS="-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
+  printf "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" >>"$DIR/data/postgresql.conf"
 fi
-as_postgres "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c max_connections=200 -c fsync=on $TLS_OPTIONS" start >/dev/null 2>"$DIR/pg_ctl.log" \
+as_postgres "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start >/dev/null 2>"$DIR/pg_ctl.log" \
   || { cat "$DIR/pg_ctl.log" "$DIR/server.log" >&2; exit 1; }
 "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qAt \
   -c "CREATE ROLE migrate_pw LOGIN SUPERUSER PASSWORD 'S3ntinel-pa55word'" >/dev/null

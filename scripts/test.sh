@@ -2,7 +2,8 @@
 # Runs the whole test suite against a real PostgreSQL and real SQLite files.
 # Uses $MIGRATE_TEST_POSTGRES_URL when set; otherwise starts a throwaway PostgreSQL 15 on loopback
 # (scripts/postgres-start.sh) and stops it afterwards. Likewise a second server that offers TLS with a test CA
-# ($MIGRATE_TEST_TLS_PORT, $MIGRATE_TEST_TLS_CA, $MIGRATE_TEST_TLS_OTHER_CA) for the sslmode tests.
+# ($MIGRATE_TEST_TLS_PORT, $MIGRATE_TEST_TLS_CA, $MIGRATE_TEST_TLS_OTHER_CA) for the sslmode tests, and a third
+# ($MIGRATE_TEST_FAULT_PORT, $MIGRATE_TEST_FAULT_DIR) that the server-fault tests stop and restart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cleanup=()  # servers to stop
@@ -22,6 +23,13 @@ if [[ -z ${MIGRATE_TEST_TLS_PORT:-} ]]; then
   cleanup+=("$tls_dir")
   export MIGRATE_TEST_TLS_CA=$tls/ca.crt MIGRATE_TEST_TLS_OTHER_CA=$tls/other-ca.crt
 fi
+# A third server that the server-fault tests stop (`pg_ctl stop -m immediate`) and restart mid-run.
+if [[ -z ${MIGRATE_TEST_FAULT_PORT:-} ]]; then
+  export MIGRATE_TEST_FAULT_PORT=${PGPORT_FAULT_TEST:-55452}
+  MIGRATE_TEST_FAULT_DIR=$(PGPORT_TEST=$MIGRATE_TEST_FAULT_PORT scripts/postgres-start.sh | sed -n "s/^export MIGRATE_TEST_POSTGRES_DIR='\(.*\)'$/\1/p")
+  export MIGRATE_TEST_FAULT_DIR
+  cleanup+=("$MIGRATE_TEST_FAULT_DIR")
+fi
 # Build once (tests and the `migrate` binary the CLI tests run), then run without rebuilding; arguments
 # (e.g. --filter NAME) go to `swift test`.
 swift build --build-tests
@@ -31,4 +39,10 @@ swift test --skip-build "$@"
 if [[ $# -eq 0 ]]; then
   scripts/check-examples.sh .build/debug/migrate
   scripts/check-models.sh
+  # PostgreSQL's own parser (pglast) still splits the corpus as its committed oracle files say.
+  if python3 -c "import pglast" 2>/dev/null; then
+    python3 scripts/split-oracle.py --check
+  else
+    echo "test: pglast not installed (pip install pglast): the split corpus is checked against its committed oracle files only" >&2
+  fi
 fi

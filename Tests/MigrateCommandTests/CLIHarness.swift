@@ -11,6 +11,10 @@ struct CLIResult: CustomStringConvertible {
 }
 
 enum CLI {
+    /// The password of every PostgreSQL URL the CLI tests pass (role migrate_pw, made by scripts/postgres-start.sh).
+    /// ``RunningCLI/finish()`` checks that no output of any test ever contains it.
+    static let sentinelPassword = "S3ntinel-pa55word"
+
     /// The package root, found from this file's path.
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -41,7 +45,7 @@ enum CLI {
     static func run(
         _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], input: String? = nil
     ) throws -> CLIResult {
-        try RunningCLI(arguments, in: directory, environment: environment, input: input).finish()
+        try RunningCLI(arguments, in: directory, environment: environment, input: input).finish(timeout: 300)
     }
 }
 
@@ -68,15 +72,35 @@ final class RunningCLI: @unchecked Sendable {
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
-    /// Waits for the process; reads both pipes first so a full pipe never blocks the child.
-    func finish() -> CLIResult {
+    /// Waits for the process; reads both pipes first so a full pipe never blocks the child. With `timeout`
+    /// (seconds), a process still running then is killed and an issue recorded: a bound against hanging.
+    func finish(timeout: Double? = nil, sourceLocation: SourceLocation = #_sourceLocation) -> CLIResult {
+        let watchdog = timeout.map { seconds in
+            let item = DispatchWorkItem { [process] in if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
+            return item
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return CLIResult(
+        watchdog?.cancel()
+        let result = CLIResult(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self)
         )
+        if let timeout, process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGKILL {
+            Issue.record("migrate \(process.arguments ?? []) still ran after \(timeout) s: killed", sourceLocation: sourceLocation)
+        }
+        // Every output of every CLI test: the sentinel password must never be printed.
+        let leaked = result.all.contains(CLI.sentinelPassword)
+        #expect(!leaked, "the password leaked: \(result.description.replacingOccurrences(of: CLI.sentinelPassword, with: "<SENTINEL>"))", sourceLocation: sourceLocation)
+        return result
+    }
+
+    /// Kills the process with SIGKILL (a deploy system's `kill -9`) and waits for it.
+    func kill9() -> CLIResult {
+        kill(process.processIdentifier, SIGKILL)
+        return finish()
     }
 }
 

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 /// A fresh PostgreSQL database per test on the server in $MIGRATE_TEST_POSTGRES_URL, read back with psql.
+/// `url` logs in as migrate_pw with the sentinel password (``CLI/sentinelPassword``), so every PostgreSQL CLI
+/// test also proves that the password is never printed.
 struct PostgresScratch {
     let name: String
     let url: String
@@ -14,7 +16,7 @@ struct PostgresScratch {
         }
         adminURL = admin
         name = "cli_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        url = Self.replaceDatabase(in: admin, with: name)
+        url = Self.withSentinelLogin(Self.replaceDatabase(in: admin, with: name))
         _ = try Self.psql(admin, "CREATE DATABASE \(name)")
     }
 
@@ -24,6 +26,14 @@ struct PostgresScratch {
         let authorityEnd = base.range(of: "://")!.upperBound
         let slash = base[authorityEnd...].firstIndex(of: "/") ?? base.endIndex
         return String(base[..<slash]) + "/" + database + query
+    }
+
+    /// `url` with the user migrate_pw and the sentinel password (scram-sha-256 over loopback TCP).
+    static func withSentinelLogin(_ url: String) -> String {
+        let authorityStart = url.range(of: "://")!.upperBound
+        let rest = url[authorityStart...]
+        let hostStart = rest.prefix { $0 != "/" && $0 != "?" }.lastIndex(of: "@").map { rest.index(after: $0) } ?? authorityStart
+        return String(url[..<authorityStart]) + "migrate_pw:\(CLI.sentinelPassword)@" + String(url[hostStart...])
     }
 
     func query(_ sql: String) throws -> String { try Self.psql(url, sql) }
@@ -138,53 +148,4 @@ struct PostgresScratch {
             #expect(!output.all.contains("S3ntinel"), "\(output)")
         }
     }
-}
-
-/// App replicas booting together: many `migrate up` processes on one database apply each migration once.
-@Suite(.serialized) struct ConcurrentCLITests {
-    static func auditMigrations(_ count: Int) -> [String: String] {
-        var files = ["001_audit.up.sql": "CREATE TABLE audit (version int NOT NULL);\nINSERT INTO audit VALUES (1);\n"]
-        for version in 2...count {
-            files[String(format: "%03d_step.up.sql", version)] = "INSERT INTO audit VALUES (\(version));\n"
-        }
-        return files
-    }
-
-    static func runTogether(_ processes: Int, arguments: [String]) throws -> [CLIResult] {
-        let results = LockedResults()
-        DispatchQueue.concurrentPerform(iterations: processes) { _ in
-            results.append(Result { try CLI.run(arguments) })
-        }
-        return try results.values.map { try $0.get() }
-    }
-
-    @Test func eightProcessesOnOneSQLiteFile() throws {
-        let dir = try TempDir()
-        defer { dir.remove() }
-        let migrations = try dir.write(Self.auditMigrations(20))
-        let db = dir.path("shared.db")
-        let results = try Self.runTogether(8, arguments: ["-path", migrations, "-database", "sqlite://\(db)", "up"])
-        for result in results { #expect(result.status == 0, "\(result)") }
-        #expect(try SQLite3.query(db, "SELECT count(*), count(DISTINCT version) FROM audit") == "20|20")
-        #expect(try SQLite3.query(db, "SELECT version, dirty FROM schema_migrations") == "20|0")
-    }
-
-    @Test func sixteenProcessesOnOnePostgresDatabase() throws {
-        let db = try PostgresScratch()
-        defer { db.drop() }
-        let dir = try TempDir()
-        defer { dir.remove() }
-        let migrations = try dir.write(Self.auditMigrations(20))
-        let results = try Self.runTogether(16, arguments: ["-path", migrations, "-database", db.url, "up"])
-        for result in results { #expect(result.status == 0, "\(result)") }
-        #expect(try db.query("SELECT count(*), count(DISTINCT version) FROM audit") == "20|20")
-        #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "20|f")
-    }
-}
-
-final class LockedResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [Result<CLIResult, any Error>] = []
-    func append(_ value: Result<CLIResult, any Error>) { lock.lock(); stored.append(value); lock.unlock() }
-    var values: [Result<CLIResult, any Error>] { lock.lock(); defer { lock.unlock() }; return stored }
 }

@@ -90,10 +90,11 @@ struct SQLiteDriverLockTests {
             #expect(blocked?.code == .lockTimeout)
 
             kill(holder.processIdentifier, SIGKILL)
-            // Taken while the holder's child still runs: the lock died with the holder alone.
-            try await driver.lock(timeout: .seconds(2))
-            if sleeper > 0 { kill(sleeper, SIGKILL) }
+            // Reaped first (a loaded machine may take a while), then taken while the holder's child still runs:
+            // the lock died with the holder alone.
             holder.waitUntilExit()
+            try await driver.lock(timeout: .seconds(10))
+            if sleeper > 0 { kill(sleeper, SIGKILL) }
             #expect(holder.terminationReason == .uncaughtSignal)
             #expect(sleeper > 0)
             try await driver.close()

@@ -89,8 +89,13 @@ enum StatusTable {
                 + "`migrate renumber` moves them after the last version.")
         }
         if status.current.dirty, let v = status.current.version {
-            lines.append("The database is dirty at version \(v): a non-transactional migration stopped half-way. "
-                + "Repair it by hand, then run `migrate force V` with the last fully applied version.")
+            // Name the migration and the exact command: after an interrupted up of V, the last fully applied
+            // version is the one before V.
+            let name = status.entries.first { $0.version == v }.map { " (\($0.name))" } ?? ""
+            let previous = status.entries.last { $0.version < v && $0.state != .missingFromSource }?.version ?? -1
+            lines.append("The database is dirty at version \(v)\(name): this migration runs outside a transaction "
+                + "and stopped half-way. Undo what it did partly, then run `migrate force \(previous)` and `migrate up` "
+                + "again (if it was a down migration that stopped, finish reverting it and run `migrate force \(v)`).")
         }
         return lines.joined(separator: "\n")
     }

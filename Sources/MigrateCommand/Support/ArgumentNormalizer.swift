@@ -1,3 +1,5 @@
+import ArgumentParser
+
 /// Turns golang-migrate's command line into one swift-argument-parser understands.
 ///
 /// golang-migrate puts global options before the command (`migrate -path m -database URL up 2`) and uses
@@ -11,7 +13,8 @@ enum ArgumentNormalizer {
     ]
     /// Global boolean options.
     static let flagOptions: Set<String> = ["verbose", "version", "help", "h", "allow-modified"]
-    static let commands: Set<String> = ["up", "down", "goto", "force", "version", "drop", "create", "status", "help"]
+    /// The subcommands' names, from the command itself so that a new command is never missing here.
+    static let commands: Set<String> = Set(Migrate.configuration.subcommands.map { $0._commandName } + ["help"])
 
     static func normalize(_ arguments: [String]) -> [String] {
         var globals: [String] = []
@@ -33,7 +36,10 @@ enum ArgumentNormalizer {
             } else if flagOptions.contains(name) {
                 globals.append(name == "h" ? "--help" : "--" + name)
             } else {
-                globals.append(argument)  // unknown: let the parser report it
+                // Unknown: alone, so that the parser reports it (and not the words after it, which may be its
+                // value), by its whole name: as `-pathh` the parser would read a group of short flags, find `-h`,
+                // print the help and exit 0 without running anything.
+                return [argument.hasPrefix("--") || name.count == 1 ? argument : "-" + argument]
             }
             index += 1
         }
@@ -54,6 +60,9 @@ enum ArgumentNormalizer {
             index += 1
         }
         guard let command = rest.first else { return globals }
+        // An unknown command: without the global options, the parser names it ("Unexpected argument 'upp'")
+        // instead of complaining about the first option the root command does not have.
+        guard commands.contains(command) else { return rest }
         return [command] + globals + rest.dropFirst()
     }
 

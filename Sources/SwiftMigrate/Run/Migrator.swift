@@ -102,6 +102,7 @@ public struct Migrator: Sendable {
     public func run(_ request: MigrationRequest, singleTransaction: Bool = false) async throws -> [AppliedMigration] {
         let loaded = try loadSource(for: request)
         return try await withLock {
+            // Read before creating anything: a refused or unsplittable run must leave a fresh database as it was.
             let current = try await driver.readVersion()
             if current.dirty { throw Self.dirtyError(current) }
             if !configuration.allowModified, request.isUpward, current.version != nil {

@@ -1,0 +1,2 @@
+-- +migrate notransaction?
+CREATE INDEX items_id ON items (id);

@@ -1,0 +1,2 @@
+-- +migrate Down
+DROP TABLE items;

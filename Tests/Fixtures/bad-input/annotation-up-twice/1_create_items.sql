@@ -1,0 +1,4 @@
+-- +migrate Up
+CREATE TABLE items (id int);
+-- +migrate Up
+CREATE TABLE again (id int);

@@ -1,0 +1,4 @@
+-- +migrate Up
+CREATE TABLE items (id int);
+-- +migrate Down
+DROP TABLE items;

@@ -1,0 +1,3 @@
+BEGIN;
+CREATE TABLE items (id int);
+ROLLBACK;

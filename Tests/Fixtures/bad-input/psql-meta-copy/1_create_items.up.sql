@@ -1,0 +1,2 @@
+CREATE TABLE items (id int);
+\copy items FROM 'items.csv' CSV

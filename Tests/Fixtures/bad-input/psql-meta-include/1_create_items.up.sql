@@ -1,0 +1,2 @@
+CREATE TABLE items (id int);
+\i other.sql

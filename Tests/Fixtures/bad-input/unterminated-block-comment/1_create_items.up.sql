@@ -1,0 +1,3 @@
+CREATE TABLE items (id int);
+/* forgot to close
+CREATE TABLE notes (id int);

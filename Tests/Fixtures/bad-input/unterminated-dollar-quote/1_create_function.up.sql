@@ -1,0 +1,3 @@
+CREATE FUNCTION one() RETURNS int AS $$
+  SELECT 1;
+LANGUAGE sql;

@@ -1,0 +1,3 @@
+CREATE TABLE items (id int);
+/* outer /* inner */ still open
+CREATE TABLE notes (id int);

@@ -1,0 +1,9 @@
+-- 003 Fix missing created_at columns in snapshot tables.
+-- captured_at is the exchange's time of the snapshot; created_at is when we stored the row, which the
+-- generated models and the retention job expect on every table. Existing rows get the migration's time
+-- (NOW() is the transaction start), which is the best we know.
+ALTER TABLE account_snapshots ADD COLUMN created_at TIMESTAMPTZ NOT NULL DEFAULT NOW();
+ALTER TABLE position_snapshots ADD COLUMN created_at TIMESTAMPTZ NOT NULL DEFAULT NOW();
+
+COMMENT ON COLUMN account_snapshots.created_at IS 'When the row was inserted (added in 003).';
+COMMENT ON COLUMN position_snapshots.created_at IS 'When the row was inserted (added in 003).';

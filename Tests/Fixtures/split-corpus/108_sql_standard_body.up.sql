@@ -1,0 +1,15 @@
+CREATE FUNCTION add_one(i int) RETURNS int
+    LANGUAGE sql IMMUTABLE
+    BEGIN ATOMIC
+        SELECT i + 1;
+    END;
+CREATE PROCEDURE insert_two(a int, b int)
+LANGUAGE SQL
+BEGIN ATOMIC
+  INSERT INTO tbl VALUES (a);
+  INSERT INTO tbl VALUES (b);
+END;
+CREATE FUNCTION case_body(x int) RETURNS text LANGUAGE sql
+BEGIN ATOMIC
+  SELECT CASE WHEN x > 0 THEN 'pos' ELSE 'neg' END;
+END;

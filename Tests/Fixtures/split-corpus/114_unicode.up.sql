@@ -1,0 +1,3 @@
+-- Ünïcödé comments, names and strings: 数据库; émoji 😀
+CREATE TABLE "ünïcode" ("名前" text DEFAULT 'défaut; 😀');
+INSERT INTO "ünïcode" VALUES ('naïve; café'), ($$ëmoji 🚀; ok$$);

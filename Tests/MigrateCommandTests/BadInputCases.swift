@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+
+/// One case of the bad-input corpus (run by ``BadInputCLITests``).
+struct BadInputCase: Sendable, CustomTestStringConvertible {
+    enum Database: Sendable { case sqlite, postgres }
+
+    /// What the run must leave behind.
+    enum Outcome: Sendable {
+        /// Refused before writing anything: schema and rows as before (and, on SQLite, the very same bytes).
+        case untouched
+        /// Failed inside the database: rolled back, only the (empty) version tables remain.
+        case unchanged
+        /// Accepted (or stopped after earlier migrations): at this clean version, with exactly these tables.
+        case applied(version: Int, objects: [String])
+    }
+
+    /// The fixture folder under Tests/Fixtures/bad-input/ (falls back to `_valid/`), and the test's name.
+    var name: String
+    var fixture: String?
+    var database: Database = .sqlite
+    /// Arguments after `-path $MIGRATIONS -database $DB` (or all of them when `standardOptions` is false).
+    /// `$MIGRATIONS`, `$DB`, `$DBFILE` (the SQLite file) and `$DIR` (the case's directory) are substituted.
+    var arguments: [String] = ["up"]
+    var standardOptions = true
+    var status: Int32
+    /// Words standard error must contain: the culprit (file and line, parameter, argument) and the problem.
+    var messages: [String]
+    var outcome: Outcome = .untouched
+    /// Writes generated files into the migrations directory.
+    var generate: (@Sendable (URL) throws -> Void)?
+    /// Extra checks on the migrations directory afterwards.
+    var check: (@Sendable (URL) throws -> Void)?
+
+    var testDescription: String { name }
+
+    static func write(_ bytes: [UInt8], _ name: String) -> @Sendable (URL) throws -> Void {
+        { directory in try Data(bytes).write(to: directory.appendingPathComponent(name)) }
+    }
+
+    static let all: [BadInputCase] = fileNames + contents + generated + commandLine + urls
+}
+
+extension BadInputCase {
+    static let fileNames: [BadInputCase] = [
+        .init(name: "name-backup-suffix", status: 1, messages: ["1_create_items.up.sql.bak", "no migrations found"]),
+        .init(name: "name-dash-separator", status: 1, messages: ["1-create_items.up.sql", "no migrations found"]),
+        .init(name: "name-no-version", status: 1, messages: ["create_items.up.sql", "no migrations found"]),
+        .init(name: "name-flyway-style", status: 1, messages: ["V1__create_items.sql", "no migrations found"]),
+        .init(name: "name-uppercase-direction", status: 1, messages: ["1_create_items.UP.sql", "no migrations found"]),
+        .init(name: "name-no-description", status: 1, messages: ["1.up.sql", "no migrations found"]),
+        .init(name: "name-space-separator", status: 1, messages: ["1 create_items.up.sql", "no migrations found"]),
+        .init(name: "name-no-extension", status: 1, messages: ["1_create_items.up", "no migrations found"]),
+        .init(name: "name-misspelled-direction", status: 1, messages: ["1_create_items.upp.sql", "no migrations found"]),
+        .init(name: "name-near-miss-beside-valid", status: 0, messages: ["warning: ", "2_add_notes.up.sql~"],
+              outcome: .applied(version: 1, objects: ["items"])),
+        .init(name: "version-above-int64-max", status: 1, messages: ["9223372036854775808_huge.up.sql"]),
+        .init(name: "version-thirty-digits", status: 1, messages: ["123456789012345678901234567890_huge.up.sql"]),
+        .init(name: "duplicate-version-leading-zero", status: 1, messages: ["1_create_items.up.sql", "001_create_other.up.sql"]),
+        .init(name: "duplicate-version-other-extension", status: 1, messages: ["1_create_items.up.sql", "1_create_items.up.psql"]),
+        .init(name: "duplicate-annotated-and-plain", status: 1, messages: ["1_create_items.up.sql", "1_create_items.sql"]),
+        // golang-migrate's rule: a version without an up file still counts when going up (nothing runs).
+        .init(name: "missing-up-half", status: 0, messages: [], outcome: .applied(version: 3, objects: ["items", "notes"])),
+    ]
+
+    static let contents: [BadInputCase] = [
+        // Empty, blank and comment-only files are no-ops that still advance the version (golang-migrate #244).
+        .init(name: "empty-file", status: 0, messages: [], outcome: .applied(version: 2, objects: ["items"])),
+        .init(name: "whitespace-only-file", status: 0, messages: [], outcome: .applied(version: 2, objects: ["items"])),
+        .init(name: "comment-only-file", status: 0, messages: [], outcome: .applied(version: 2, objects: ["items"])),
+        .init(name: "semicolons-only-file", status: 0, messages: [], outcome: .applied(version: 2, objects: ["items"])),
+        .init(name: "unterminated-string", status: 1, messages: ["1_create_items.up.sql:2:", "unterminated"]),
+        .init(name: "unterminated-string-postgres", fixture: "unterminated-string", database: .postgres, status: 1,
+              messages: ["1_create_items.up.sql:2:", "unterminated"]),
+        .init(name: "unterminated-quoted-identifier", status: 1, messages: ["1_create_items.up.sql:1:14", "unterminated"]),
+        .init(name: "unterminated-block-comment", status: 1, messages: ["1_create_items.up.sql:2:1", "unterminated"]),
+        .init(name: "unterminated-nested-comment", database: .postgres, status: 1,
+              messages: ["1_create_items.up.sql:2:1", "unterminated"]),
+        .init(name: "unterminated-dollar-quote", database: .postgres, status: 1,
+              messages: ["1_create_function.up.sql:1:", "unterminated"]),
+        .init(name: "unterminated-tagged-dollar-quote", database: .postgres, status: 1,
+              messages: ["1_create_function.up.sql:1:", "$body$"]),
+        .init(name: "unterminated-trigger-body", status: 1, messages: ["1_create_trigger.up.sql:2:", "unterminated"]),
+        .init(name: "psql-meta-set", database: .postgres, status: 1, messages: ["1_create_items.up.sql:1:1", "\\set"]),
+        .init(name: "psql-meta-include", database: .postgres, status: 1, messages: ["1_create_items.up.sql:2:1", "\\i"]),
+        .init(name: "psql-meta-copy", database: .postgres, status: 1, messages: ["1_create_items.up.sql:2:1", "\\copy"]),
+        .init(name: "copy-from-stdin", database: .postgres, status: 1, messages: ["1_create_items.up.sql:2:1", "STDIN"]),
+        .init(name: "syntax-error-last-line", status: 1, messages: ["2_add_notes.up.sql:3:8", "syntax error"],
+              outcome: .applied(version: 1, objects: ["items"])),
+        .init(name: "syntax-error-last-line-postgres", fixture: "syntax-error-last-line", database: .postgres, status: 1,
+              messages: ["2_add_notes.up.sql:3:8", "syntax error", "SQLSTATE 42601"], outcome: .applied(version: 1, objects: ["items"])),
+        .init(name: "runtime-error-rolls-back", status: 1, messages: ["1_create_items.up.sql:3:", "missing_table"],
+              outcome: .unchanged),
+        .init(name: "runtime-error-rolls-back-postgres", fixture: "runtime-error-rolls-back", database: .postgres, status: 1,
+              messages: ["1_create_items.up.sql:3:", "missing_table", "SQLSTATE 42P01"], outcome: .unchanged),
+        .init(name: "statement-begin-unterminated", status: 1, messages: ["1_create_items.sql:2:", "StatementBegin"]),
+        .init(name: "annotation-no-up-section", status: 1, messages: ["1_create_items.sql", "no '-- +migrate Up' directive", "no migrations found"]),
+        .init(name: "annotation-near-miss-directive", status: 1, messages: ["2_index_items.up.sql:1:1", "unknown directive '-- +migrate notransaction?'"]),
+        .init(name: "annotation-unknown-directive", status: 1, messages: ["1_create_items.sql:3:", "Sideways"]),
+        .init(name: "annotation-up-twice", status: 1, messages: ["1_create_items.sql:3:", "Up"]),
+        // golang-migrate's behaviour, kept: the script's own ROLLBACK undoes its work, the version is recorded.
+        .init(name: "explicit-rollback-inside", status: 0, messages: [], outcome: .applied(version: 1, objects: [])),
+    ]
+
+    static let generated: [BadInputCase] = [
+        .init(name: "invalid-utf8", status: 1, messages: ["1_create_items.up.sql", "UTF-8"],
+              generate: write(Array("CREATE TABLE items (note text);\nINSERT INTO items VALUES ('".utf8) + [0xFF, 0xFE, 0xC3] + Array("');\n".utf8), "1_create_items.up.sql")),
+        .init(name: "byte-order-mark", status: 0, messages: [], outcome: .applied(version: 1, objects: ["items"]),
+              generate: write([0xEF, 0xBB, 0xBF] + Array("CREATE TABLE items (id int);\n".utf8), "1_create_items.up.sql")),
+        .init(name: "byte-order-mark-with-error", status: 1, messages: ["1_create_items.up.sql:2:8", "syntax error"], outcome: .unchanged,
+              generate: write([0xEF, 0xBB, 0xBF] + Array("CREATE TABLE items (id int);\nCREATE TABL notes (id int);\n".utf8), "1_create_items.up.sql")),
+        .init(name: "crlf-line-endings", status: 0, messages: [], outcome: .applied(version: 1, objects: ["items", "notes"]),
+              generate: write(Array("CREATE TABLE items (id int);\r\n-- a comment\r\nCREATE TABLE notes (\r\n  id int\r\n);\r\n".utf8), "1_create_items.up.sql")),
+        .init(name: "crlf-error-location", status: 1, messages: ["1_create_items.up.sql:3:8", "syntax error"], outcome: .unchanged,
+              generate: write(Array("CREATE TABLE items (id int);\r\n\r\nCREATE TABL notes (id int);\r\n".utf8), "1_create_items.up.sql")),
+        .init(name: "file-50mb-error-on-last-line", status: 1, messages: ["1_create_items.up.sql:800001:8", "syntax error"], outcome: .unchanged,
+              generate: { directory in
+                  // 800,000 comment lines of 64 bytes (51.2 MB), then a statement with a typo.
+                  var data = Data(capacity: 51_300_000)
+                  let line = Data(("-- " + String(repeating: "padding ", count: 7) + "....\n").utf8)
+                  precondition(line.count == 64)
+                  for _ in 0..<800_000 { data.append(line) }
+                  data.append(Data("CREATE TABL oops (id int);\n".utf8))
+                  try data.write(to: directory.appendingPathComponent("1_create_items.up.sql"))
+              }),
+        .init(name: "create-never-overwrites", arguments: ["create", "-dir", "$MIGRATIONS", "-format", "2006", "create_items"],
+              standardOptions: false, status: 1, messages: ["error: duplicate migration version: $YEAR"],
+              generate: { directory in
+                  try "-- mine\n".write(to: directory.appendingPathComponent("\(Self.year)_create_items.up.sql"), atomically: true, encoding: .utf8)
+              },
+              check: { directory in
+                  let mine = try String(contentsOf: directory.appendingPathComponent("\(Self.year)_create_items.up.sql"), encoding: .utf8)
+                  #expect(mine == "-- mine\n")
+                  #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(Self.year)_create_items.down.sql").path))
+              }),
+    ]
+
+    static var year: Int { Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).year! }
+
+    static let commandLine: [BadInputCase] = [
+        .init(name: "cli-unknown-command", arguments: ["upp"], status: 2, messages: ["Unexpected argument 'upp'"]),
+        // As `-pathh` the argument parser once read short flags -p -a -t -h -h, printed the help and exited 0.
+        .init(name: "cli-unknown-option", arguments: ["-pathh", "x", "up"], status: 2, messages: ["Unknown option '--pathh'"]),
+        .init(name: "cli-up-not-a-number", arguments: ["up", "two"], status: 2, messages: ["two"]),
+        .init(name: "cli-up-negative", arguments: ["up", "-1"], status: 2, messages: ["-1"]),
+        .init(name: "cli-down-two-arguments", arguments: ["down", "1", "2"], status: 2, messages: ["2"]),
+        .init(name: "cli-goto-without-version", arguments: ["goto"], status: 2, messages: ["version"]),
+        .init(name: "cli-goto-unknown-version", arguments: ["goto", "99"], status: 1, messages: ["99"]),
+        .init(name: "cli-force-not-a-number", arguments: ["force", "latest"], status: 2, messages: ["can't read version argument V"]),
+        .init(name: "cli-force-below-minus-one", arguments: ["force", "-2"], status: 2, messages: [">= -1"]),
+        .init(name: "cli-lock-timeout-negative", arguments: ["-lock-timeout", "-5", "up"], status: 2, messages: ["--lock-timeout"]),
+        .init(name: "cli-lock-timeout-not-a-number", arguments: ["-lock-timeout", "soon", "up"], status: 2, messages: ["soon"]),
+        .init(name: "cli-path-does-not-exist", arguments: ["-path", "$DIR/nowhere", "-database", "$DB", "up"], standardOptions: false,
+              status: 1, messages: ["$DIR/nowhere"]),
+        .init(name: "cli-path-is-a-file", arguments: ["-path", "$MIGRATIONS/1_create_items.up.sql", "-database", "$DB", "up"],
+              standardOptions: false, status: 1, messages: ["1_create_items.up.sql"]),
+        .init(name: "cli-source-unsupported-scheme", arguments: ["-source", "s3://bucket/migrations", "-database", "$DB", "up"],
+              standardOptions: false, status: 2, messages: ["s3://bucket/migrations"]),
+        .init(name: "cli-no-database", arguments: ["-path", "$MIGRATIONS", "up"], standardOptions: false, status: 2,
+              messages: ["no database"]),
+        .init(name: "cli-create-without-name", arguments: ["create", "-dir", "$MIGRATIONS"], standardOptions: false, status: 2,
+              messages: ["name"]),
+    ]
+
+    static let urls: [BadInputCase] = [
+        .init(name: "url-unknown-scheme", arguments: ["-path", "$MIGRATIONS", "-database", "mysql://root@localhost/app", "up"],
+              standardOptions: false, status: 1, messages: ["mysql"]),
+        .init(name: "url-no-scheme", arguments: ["-path", "$MIGRATIONS", "-database", "$DBFILE", "up"],
+              standardOptions: false, status: 1, messages: ["app.db"]),
+        .init(name: "url-port-not-a-number", arguments: ["-path", "$MIGRATIONS", "-database", "postgres://u@127.0.0.1:port/app", "up"],
+              standardOptions: false, status: 1, messages: ["port"]),
+        .init(name: "url-port-out-of-range", arguments: ["-path", "$MIGRATIONS", "-database", "postgres://u@127.0.0.1:70000/app", "up"],
+              standardOptions: false, status: 1, messages: ["70000"]),
+        .init(name: "url-unterminated-ipv6-host", arguments: ["-path", "$MIGRATIONS", "-database", "postgres://u@[::1/app", "up"],
+              standardOptions: false, status: 1, messages: ["unterminated ["]),
+        .init(name: "url-password-with-bad-escape", arguments: ["-path", "$MIGRATIONS", "-database", "postgres://u:\(CLI.sentinelPassword)%zz@127.0.0.1/app", "up"],
+              standardOptions: false, status: 1, messages: ["postgres://u:***@"]),
+        .init(name: "url-empty-parameter-name", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?=1", "up"],
+              standardOptions: false, status: 1, messages: ["empty parameter name"]),
+        .init(name: "url-unknown-x-parameter-sqlite", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?x-unknown=1", "up"],
+              standardOptions: false, status: 1, messages: ["x-unknown"]),
+        .init(name: "url-unknown-parameter-sqlite", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?cache=shared", "up"],
+              standardOptions: false, status: 1, messages: ["cache"]),
+        .init(name: "url-bad-busy-timeout", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_busy_timeout=-1", "up"],
+              standardOptions: false, status: 1, messages: ["_busy_timeout"]),
+        .init(name: "url-bad-journal-mode", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_journal_mode=fast", "up"],
+              standardOptions: false, status: 1, messages: ["fast"]),
+        .init(name: "url-unknown-x-parameter-postgres", database: .postgres, arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-unknown=1", "up"],
+              standardOptions: false, status: 1, messages: ["x-unknown"]),
+        .init(name: "url-unknown-parameter-postgres", database: .postgres, arguments: ["-path", "$MIGRATIONS", "-database", "$DB&fallback=1", "up"],
+              standardOptions: false, status: 1, messages: ["fallback"]),
+        .init(name: "url-bad-sslmode", database: .postgres, arguments: ["-path", "$MIGRATIONS", "-database", "$DB&sslmode=sometimes", "up"],
+              standardOptions: false, status: 1, messages: ["sometimes"]),
+        .init(name: "url-bad-statement-timeout", database: .postgres, arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-statement-timeout=soon", "up"],
+              standardOptions: false, status: 1, messages: ["x-statement-timeout"]),
+        .init(name: "sqlite-path-is-a-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$MIGRATIONS", "up"],
+              standardOptions: false, status: 1, messages: ["$MIGRATIONS"]),
+        .init(name: "sqlite-missing-parent-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DIR/missing/app.db", "up"],
+              standardOptions: false, status: 1, messages: ["$DIR/missing/app.db"],
+              check: { directory in
+                  #expect(!FileManager.default.fileExists(atPath: directory.deletingLastPathComponent().appendingPathComponent("missing").path))
+              }),
+        .init(name: "sqlite-read-only", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite3://file:$DBFILE?mode=ro", "up"],
+              standardOptions: false, status: 1, messages: ["readonly"]),
+        .init(name: "sqlite-empty-path", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://", "up"],
+              standardOptions: false, status: 1, messages: ["no database file"]),
+    ]
+}
