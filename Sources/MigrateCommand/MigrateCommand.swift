@@ -43,7 +43,14 @@ struct Migrate: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
-        let arguments = ArgumentNormalizer.normalize(Array(CommandLine.arguments.dropFirst()))
+        let raw = Array(CommandLine.arguments.dropFirst())
+        // Answered before the argument parser is built: `-version` is what scripts call to probe the tool, and it
+        // should start as fast as the process can.
+        if raw == ["-version"] || raw == ["--version"] {
+            print(Migrate.toolVersion)
+            exit(0)
+        }
+        let arguments = ArgumentNormalizer.normalize(raw)
         if arguments.isEmpty {
             FileHandle.standardError.write(Data((Migrate.helpMessage() + "\n").utf8))
             exit(2)

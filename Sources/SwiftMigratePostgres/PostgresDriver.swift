@@ -23,6 +23,8 @@ public final class PostgresDriver: DatabaseDriver {
     public static let schemes = ["postgres", "postgresql"]
 
     public let dialect: SQLDialect = .postgres
+    /// The advisory lock is a query each way.
+    public var lockIsRemote: Bool { true }
     public let displayURL: String
 
     let url: DatabaseURL

@@ -48,6 +48,39 @@ import Testing
         }
     }
 
+    /// Nothing to do is answered from one unlocked read: a no-op `up` returns at once while another session
+    /// holds the migration lock; with a migration pending it waits for the lock, and a modified file or a
+    /// dirty database is still reported (under the lock).
+    @Test func nothingToDoIsAnsweredWithoutTheLock() async throws {
+        try await TestDatabase.with { (db) async throws in
+            try await withDriver(try await db.open()) { (holder) async throws in
+                try await withDriver(try await db.open()) { (driver) async throws in
+                    let quick = Migrator.Configuration(lockTimeout: .milliseconds(200))
+                    try await Self.migrator(driver, Self.files).up()
+                    try await holder.lock(timeout: .seconds(5))
+                    #expect(try await Self.migrator(driver, Self.files, quick).up().isEmpty)
+                    #expect(try await Self.migrator(driver, Self.files, quick).goto(3).isEmpty)
+
+                    var files = Self.files
+                    files["4_more.up.sql"] = "CREATE TABLE more (id int);\n"
+                    let pending = await migrateError { try await Self.migrator(driver, files, quick).up() }
+                    #expect(pending?.code == .lockTimeout)
+                    files = Self.files
+                    files["3_trades.up.sql"] = "CREATE TABLE trades (id bigserial PRIMARY KEY, price numeric);\n"
+                    let modified = await migrateError { try await Self.migrator(driver, files, quick).up() }
+                    #expect(modified?.code == .lockTimeout)
+                    try await db.execute("UPDATE schema_migrations SET dirty = true")
+                    let dirty = await migrateError { try await Self.migrator(driver, Self.files, quick).up() }
+                    #expect(dirty?.code == .lockTimeout)
+                    try await holder.unlock()
+                    let dirtyUnlocked = await migrateError { try await Self.migrator(driver, Self.files, quick).up() }
+                    #expect(dirtyUnlocked?.code == .dirty)
+                    #expect(try await db.rows("SELECT version::text, dirty::text FROM schema_migrations") == [["3", "true"]])
+                }
+            }
+        }
+    }
+
     static let lockFiles = ["1_add_c.up.sql": "ALTER TABLE t ADD COLUMN c int;\n", "1_add_c.down.sql": "ALTER TABLE t DROP COLUMN c;\n"]
 
     /// A second session that holds `LOCK TABLE t IN ACCESS EXCLUSIVE MODE` in an open transaction until closed.

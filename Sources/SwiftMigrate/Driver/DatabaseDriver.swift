@@ -46,6 +46,8 @@ public struct HistoryRecord: Sendable, Hashable, Codable {
 }
 
 extension DatabaseDriver {
+    public var lockIsRemote: Bool { false }
+
     public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
         try await writeVersion(state)
         for record in records { try await appendHistory(record) }
@@ -103,6 +105,10 @@ public protocol DatabaseDriver: AnyObject, Sendable {
     func lock(timeout: Duration) async throws
     /// Releases the migration lock.
     func unlock() async throws
+    /// Whether taking and releasing the lock costs round trips to a server (PostgreSQL's advisory lock), not a
+    /// local call (SQLite's flock). When it does, the migrator answers a run with nothing to do from one unlocked
+    /// read of the version. Defaults to false.
+    var lockIsRemote: Bool { get }
 
     /// Reads the version row; ``DatabaseVersion/none`` when the table is empty or missing.
     func readVersion() async throws -> DatabaseVersion

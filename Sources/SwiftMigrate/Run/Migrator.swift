@@ -101,6 +101,9 @@ public struct Migrator: Sendable {
     /// ``upInOneTransaction()``).
     public func run(_ request: MigrationRequest, singleTransaction: Bool = false) async throws -> [AppliedMigration] {
         let loaded = try loadSource(for: request)
+        // Deploys and test suites mostly find nothing to do: on a server, say so from one unlocked read, without
+        // taking and releasing the lock (two round trips). Anything else is decided again under the lock.
+        if driver.lockIsRemote, try await hasNothingToDo(request, migrations: loaded.migrations) { return [] }
         return try await withLock {
             // Read before creating anything: a refused or unsplittable run must leave a fresh database as it was.
             let current = try await driver.readVersion()
@@ -153,6 +156,21 @@ public struct Migrator: Sendable {
             if let error = plan.trailingError { throw error.error }
             return applied
         }
+    }
+
+    /// Whether `request` would change nothing, judged from the committed state without the lock: the database
+    /// is clean, the plan is empty and without error, and (going up) no applied file changed. Any doubt
+    /// answers false, and the locked path decides (and reports) it.
+    func hasNothingToDo(_ request: MigrationRequest, migrations: [Migration]) async throws -> Bool {
+        let current = try await driver.readVersion()
+        guard !current.dirty else { return false }
+        let plan = Planner(migrations: migrations).plan(request, from: current.version)
+        guard plan.steps.isEmpty, plan.trailingError == nil else { return false }
+        if !configuration.allowModified, request.isUpward, current.version != nil {
+            let history = try await driver.readHistory()
+            guard Drift.modified(migrations: migrations, current: current, history: history).isEmpty else { return false }
+        }
+        return true
     }
 
     /// Sets the version without running any migration and clears the dirty flag (`force V`; `nil` or -1
