@@ -66,6 +66,9 @@ extension SQLiteConnection {
                 // Validated against SQLiteDriver.Configuration.journalModes, so it is safe to splice.
                 try connection.execute("PRAGMA journal_mode = \(journalMode)")
             }
+            // Validated against SQLiteDriver.Configuration.synchronousLevels. Set after journal_mode, as
+            // go-sqlite3 does.
+            try connection.execute("PRAGMA synchronous = \(configuration.synchronous)")
         } catch let error as DatabaseFailure {
             throw failure(error.message)
         }
