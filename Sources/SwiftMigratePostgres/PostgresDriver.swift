@@ -25,6 +25,9 @@ public final class PostgresDriver: DatabaseDriver {
     public let dialect: SQLDialect = .postgres
     /// The advisory lock is a query each way.
     public var lockIsRemote: Bool { true }
+    /// The connection's event loop.
+    public var preferredExecutor: (any TaskExecutor)? { executor }
+    let executor: EventLoopTaskExecutor
     public let displayURL: String
 
     let url: DatabaseURL
@@ -65,6 +68,7 @@ public final class PostgresDriver: DatabaseDriver {
         self.historyTable = QualifiedName(schema: versionTable.schema, name: versionTable.name + "_history")
         self.lockKey = lockKey
         self.backendPID = backendPID
+        self.executor = EventLoopTaskExecutor(connection.eventLoop)
     }
 
     /// Connects to the database a `postgres://` or `postgresql://` URL names.

@@ -40,12 +40,14 @@ public final class SQLiteDriver: DatabaseDriver {
     public let displayURL: String
     /// The settings the database was opened with.
     public let configuration: Configuration
+    /// The driver's own queue, where every SQLite call runs.
+    public var preferredExecutor: (any TaskExecutor)? { queue }
 
     private let connection: SQLiteConnection
-    private let queue: DispatchQueue
+    private let queue: SQLiteQueue
     private let logger: Logger
 
-    private init(configuration: Configuration, connection: SQLiteConnection, queue: DispatchQueue, logger: Logger) {
+    private init(configuration: Configuration, connection: SQLiteConnection, queue: SQLiteQueue, logger: Logger) {
         self.configuration = configuration
         self.displayURL = configuration.displayURL
         self.connection = connection
@@ -64,8 +66,8 @@ public final class SQLiteDriver: DatabaseDriver {
 
     /// Opens the database a configuration names, creating the file when it is missing.
     public static func open(configuration: Configuration, logger: Logger) async throws -> SQLiteDriver {
-        let queue = DispatchQueue(label: "swift-migrate.sqlite")
-        let connection = try await run(on: queue) { try SQLiteConnection.open(configuration) }
+        let queue = SQLiteQueue(label: "swift-migrate.sqlite")
+        let connection = try await queue.run { try SQLiteConnection.open(configuration) }
         logger.debug(
             "opened SQLite database",
             metadata: [
@@ -290,7 +292,7 @@ public final class SQLiteDriver: DatabaseDriver {
 
     /// Closes the connection and releases the migration lock. Calling it again does nothing.
     public func close() async throws {
-        try await Self.run(on: queue) { [connection] in connection.close() }
+        try await queue.run { [connection] in connection.close() }
         logger.debug("closed SQLite database", metadata: ["database.url": .string(displayURL)])
     }
 
@@ -300,7 +302,7 @@ public final class SQLiteDriver: DatabaseDriver {
     private func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (SQLiteConnection) throws -> T
     ) async throws -> T {
-        try await Self.run(on: queue) { [connection] in try body(connection) }
+        try await queue.run { [connection] in try body(connection) }
     }
 
     /// Runs `body` on the queue and turns a ``DatabaseFailure`` into a ``MigrateError`` saying what failed.
@@ -311,14 +313,6 @@ public final class SQLiteDriver: DatabaseDriver {
             return try await withConnection(body)
         } catch let failure as DatabaseFailure {
             throw MigrateError(.driver, "\(what) in \(displayURL): \(failure.message)", sqlState: failure.sqlState)
-        }
-    }
-
-    private static func run<T: Sendable>(
-        on queue: DispatchQueue, _ body: @escaping @Sendable () throws -> T
-    ) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result(catching: body)) }
         }
     }
 

@@ -22,7 +22,9 @@ import Testing
     static func table(_ version: Int) -> String { String(format: "t_%03d", version) }
 
     /// Each migration creates table t_NNN with rows and an index t_NNN_note; the non-transactional ones do it
-    /// statement by statement (PostgreSQL: `CREATE INDEX CONCURRENTLY`; SQLite: `-- +migrate notransaction`).
+    /// statement by statement (PostgreSQL: `CREATE INDEX CONCURRENTLY`; SQLite: `-- +migrate notransaction`),
+    /// with a pause that holds no write lock (`pg_sleep`; on SQLite a long read-only count), so the dirty
+    /// flag can be read, and a kill can land, while they run: SQLite's 100,000-row insert locks readers out.
     static func migrations(postgres: Bool) -> [String: String] {
         var files: [String: String] = [:]
         for version in 1...migrationCount {
@@ -41,6 +43,8 @@ import Testing
                     CREATE TABLE IF NOT EXISTS \(t) (id INTEGER PRIMARY KEY, note TEXT);
                     WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000)
                     INSERT INTO \(t) (note) SELECT 'row ' || x FROM c;
+                    WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)
+                    SELECT count(*) FROM c;
                     CREATE INDEX IF NOT EXISTS \(t)_note ON \(t) (note);
 
                     """

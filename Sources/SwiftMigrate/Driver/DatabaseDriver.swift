@@ -47,6 +47,7 @@ public struct HistoryRecord: Sendable, Hashable, Codable {
 
 extension DatabaseDriver {
     public var lockIsRemote: Bool { false }
+    public var preferredExecutor: (any TaskExecutor)? { nil }
 
     public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
         try await writeVersion(state)
@@ -109,6 +110,10 @@ public protocol DatabaseDriver: AnyObject, Sendable {
     /// local call (SQLite's flock). When it does, the migrator answers a run with nothing to do from one unlocked
     /// read of the version. Defaults to false.
     var lockIsRemote: Bool { get }
+    /// Where the migrator should run while it works with this driver: the thread that talks to the database
+    /// (PostgreSQL's event loop, SQLite's queue), so each of the thousands of calls of a long run resumes without
+    /// a hop to another thread. Defaults to nil (no preference).
+    var preferredExecutor: (any TaskExecutor)? { get }
 
     /// Reads the version row; ``DatabaseVersion/none`` when the table is empty or missing.
     func readVersion() async throws -> DatabaseVersion

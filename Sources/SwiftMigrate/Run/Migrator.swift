@@ -100,6 +100,13 @@ public struct Migrator: Sendable {
     /// With `singleTransaction`, every step runs in one transaction with one version write at the end (see
     /// ``upInOneTransaction()``).
     public func run(_ request: MigrationRequest, singleTransaction: Bool = false) async throws -> [AppliedMigration] {
+        // Every driver call resumes on the thread that made it: no thread hop per statement.
+        try await withTaskExecutorPreference(driver.preferredExecutor) {
+            try await runPreferred(request, singleTransaction: singleTransaction)
+        }
+    }
+
+    private func runPreferred(_ request: MigrationRequest, singleTransaction: Bool) async throws -> [AppliedMigration] {
         let loaded = try loadSource(for: request)
         // Deploys and test suites mostly find nothing to do: on a server, say so from one unlocked read, without
         // taking and releasing the lock (two round trips). Anything else is decided again under the lock.
