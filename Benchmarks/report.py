@@ -784,18 +784,16 @@ def main():
             if t:
                 md.append(f"### {PHASE_TITLE[ph]}\n")
                 md.append(t + "\n")
-    md.append("## Failures\n")
-    md.append(failures_section(res) + "\n")
-    md.append("## Linearity\n")
-    md.append(linearity_section(res) + "\n")
-    md.append("## Diagnostics: what each runner sends and syncs\n")
-    md.append(diagnostics_section(res) + "\n")
-    md.append("## Start-up\n")
-    md.append(startup_section(res) + "\n")
-    md.append("## Machine and versions\n")
-    md.append(machine_section(res) + "\n")
-    md.append("## Noise\n")
-    md.append(noise_section(res) + "\n")
+    for title, section in [
+        ("Failures", failures_section),
+        ("Linearity", linearity_section),
+        ("Diagnostics: what each runner sends and syncs", diagnostics_section),
+        ("Start-up", startup_section),
+        ("Machine and versions", machine_section),
+        ("Noise", noise_section),
+    ]:
+        md.append(f"## {title}\n")
+        md.append(section(res) + "\n")
     md.append("## How it is measured\n")
     md.append(
         "- The harness is `Benchmarks/peers.sh`, the workplace's reference harness (a copy of `../shared/bench/peers.sh`). "
