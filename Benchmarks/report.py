@@ -38,6 +38,17 @@ OURS = {OURS_MAIN, OURS_1TX, OURS_VERSION, OURS_STATUS}
 
 
 # ------------------------------------------------------------------------------------------------ data
+def tsv_rows(path):
+    """The tab-separated fields of each data line of `path` (none if it is missing); `#` lines are comments."""
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            yield line.rstrip("\n").split("\t")
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -57,21 +68,15 @@ class Run:
         self.peers_asked = meta.get("peers", "")
         self.dialects_asked = meta.get("dialects", "").split()
         self.rows = []
-        path = os.path.join(self.dir, "results.tsv")
-        if os.path.exists(path):
-            with open(path) as f:
-                for line in f:
-                    if line.startswith("#") or not line.strip():
-                        continue
-                    p = line.rstrip("\n").split("\t")
-                    if len(p) < 11:
-                        continue
-                    self.rows.append({
-                        "dialect": p[0], "runner": p[1], "phase": p[2], "round": p[3].split(".")[0],
-                        "wall": float(p[4]), "cpu": float(p[5]) if p[5] else None,
-                        "rss": float(p[6]) if p[6] else None, "ok": p[7] == "ok", "status": p[7],
-                        "srv": float(p[8]), "other": float(p[9]), "steal": float(p[10]), "run_id": p[3],
-                    })
+        for p in tsv_rows(os.path.join(self.dir, "results.tsv")):
+            if len(p) < 11:
+                continue
+            self.rows.append({
+                "dialect": p[0], "runner": p[1], "phase": p[2], "round": p[3].split(".")[0],
+                "wall": float(p[4]), "cpu": float(p[5]) if p[5] else None,
+                "rss": float(p[6]) if p[6] else None, "ok": p[7] == "ok", "status": p[7],
+                "srv": float(p[8]), "other": float(p[9]), "steal": float(p[10]), "run_id": p[3],
+            })
         self.runners = OrderedDict()
         for r in self.rows:
             self.runners.setdefault(r["runner"], None)
@@ -145,14 +150,8 @@ class Results:
                         else:
                             self.machine[k] = v
         self.startup = defaultdict(list)
-        sp = os.path.join(root, "startup.tsv")
-        if os.path.exists(sp):
-            with open(sp) as f:
-                for line in f:
-                    if line.startswith("#") or not line.strip():
-                        continue
-                    p = line.rstrip("\n").split("\t")
-                    self.startup[p[0]].append(int(p[2]) / 1000.0)
+        for p in tsv_rows(os.path.join(root, "startup.tsv")):
+            self.startup[p[0]].append(int(p[2]) / 1000.0)
 
     def run(self, kind, n):
         """The harness run of this kind ("tx|status" = the first of either) and size."""
