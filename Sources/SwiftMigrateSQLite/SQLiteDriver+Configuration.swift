@@ -75,8 +75,9 @@ extension SQLiteDriver {
 
         /// Reads a `sqlite://PATH`, `sqlite:///ABSOLUTE/PATH` or `sqlite3://file:URI` URL and its parameters:
         /// golang-migrate's `x-migrations-table` and `x-no-tx-wrap`, go-sqlite3's `_busy_timeout` (`_timeout`,
-        /// milliseconds), `_foreign_keys` (`_fk`), `_journal_mode` (`_journal`), `_synchronous` (`_sync`) and `_txlock`, and with a
-        /// `file:` URI SQLite's own URI parameters (`mode`, `cache`, `vfs`, `immutable`, `nolock`, `psow`).
+        /// milliseconds), `_foreign_keys` (`_fk`), `_journal_mode` (`_journal`), `_synchronous` (`_sync`) and
+        /// `_txlock`, and with a `file:` URI SQLite's own URI parameters (`mode`, `cache`, `vfs`, `immutable`,
+        /// `nolock`, `psow`).
         ///
         /// - Throws: ``MigrateError/Code/invalidURL`` for an empty path, an unknown parameter or a bad value;
         ///   ``MigrateError/Code/unsupportedScheme`` for a scheme other than `sqlite` and `sqlite3`.
@@ -126,7 +127,7 @@ extension SQLiteDriver {
                     }
                     journalMode = value.uppercased()
                 case "_synchronous", "_sync":
-                    let level = Int(value).flatMap { (0..<Self.synchronousLevels.count).contains($0) ? Self.synchronousLevels[$0] : nil }
+                    let level = Int(value).flatMap { Self.synchronousLevels.indices.contains($0) ? Self.synchronousLevels[$0] : nil }
                         ?? value.uppercased()
                     guard Self.synchronousLevels.contains(level) else {
                         throw MigrateError(

@@ -32,13 +32,7 @@ extension Migrator {
     public func preview(_ request: MigrationRequest) async throws -> MigrationPreview {
         let loaded = try loadSource(for: request)
         let current = try await driver.readVersion()
-        if current.dirty { throw Self.dirtyError(current) }
-        if !configuration.allowModified, request.isUpward, current.version != nil {
-            let modified = Drift.modified(migrations: loaded.migrations, current: current, history: try await driver.readHistory())
-            if !modified.isEmpty { throw Drift.modifiedError(modified) }
-        }
-        let plan = Planner(migrations: loaded.migrations).plan(request, from: current.version)
-        if let error = plan.trailingError, plan.steps.isEmpty { throw error.error }
+        let plan = try await checkedPlan(request, migrations: loaded.migrations, current: current)
         var steps: [MigrationPreview.Step] = []
         for step in plan.steps {
             let script = try step.script.map { script throws(MigrateError) in try SQLScript(script, dialect: driver.dialect) }

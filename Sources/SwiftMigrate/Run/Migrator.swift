@@ -114,15 +114,7 @@ public struct Migrator: Sendable {
         return try await withLock {
             // Read before creating anything: a refused or unsplittable run must leave a fresh database as it was.
             let current = try await driver.readVersion()
-            if current.dirty { throw Self.dirtyError(current) }
-            if !configuration.allowModified, request.isUpward, current.version != nil {
-                let modified = Drift.modified(
-                    migrations: loaded.migrations, current: current, history: try await driver.readHistory()
-                )
-                if !modified.isEmpty { throw Drift.modifiedError(modified) }
-            }
-            let plan = Planner(migrations: loaded.migrations).plan(request, from: current.version)
-            if let error = plan.trailingError, plan.steps.isEmpty { throw error.error }
+            let plan = try await checkedPlan(request, migrations: loaded.migrations, current: current)
             // Split every script before touching the database: a lexer error changes nothing.
             var scripts: [SQLScript?] = []
             scripts.reserveCapacity(plan.steps.count)
@@ -165,19 +157,28 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// Whether `request` would change nothing, judged from the committed state without the lock: the database
-    /// is clean, the plan is empty and without error, and (going up) no applied file changed. Any doubt
-    /// answers false, and the locked path decides (and reports) it.
+    /// The plan for `request` from `current`, after refusing what ``run(_:singleTransaction:)`` refuses before
+    /// its first step: a dirty database, going up an applied file that changed (unless allowed), and a request
+    /// with nothing to apply (`no migration to apply`).
+    func checkedPlan(_ request: MigrationRequest, migrations: [Migration], current: DatabaseVersion) async throws -> Plan {
+        if current.dirty { throw Self.dirtyError(current) }
+        if !configuration.allowModified, request.isUpward, current.version != nil {
+            let modified = Drift.modified(migrations: migrations, current: current, history: try await driver.readHistory())
+            if !modified.isEmpty { throw Drift.modifiedError(modified) }
+        }
+        let plan = Planner(migrations: migrations).plan(request, from: current.version)
+        if let error = plan.trailingError, plan.steps.isEmpty { throw error.error }
+        return plan
+    }
+
+    /// Whether `request` would change nothing, judged from the committed state without the lock. The plan is
+    /// looked at first, so a run with work to do costs one read of the version here, not the history; anything
+    /// ``checkedPlan(_:migrations:current:)`` would refuse answers false, and the locked path reports it.
     func hasNothingToDo(_ request: MigrationRequest, migrations: [Migration]) async throws -> Bool {
         let current = try await driver.readVersion()
-        guard !current.dirty else { return false }
         let plan = Planner(migrations: migrations).plan(request, from: current.version)
         guard plan.steps.isEmpty, plan.trailingError == nil else { return false }
-        if !configuration.allowModified, request.isUpward, current.version != nil {
-            let history = try await driver.readHistory()
-            guard Drift.modified(migrations: migrations, current: current, history: history).isEmpty else { return false }
-        }
-        return true
+        return (try? await checkedPlan(request, migrations: migrations, current: current)) != nil
     }
 
     /// Sets the version without running any migration and clears the dirty flag (`force V`; `nil` or -1
