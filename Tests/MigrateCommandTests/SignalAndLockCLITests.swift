@@ -116,7 +116,10 @@ import Testing
     @Test func lockTimeoutIsHonouredOnSQLite() throws {
         let dir = try TempDir()
         defer { dir.remove() }
-        let migrations = try dir.write(["1_slow.up.sql": Self.sqliteSlow + Self.sqliteSlow.replacingOccurrences(of: "CREATE TABLE slow (n INTEGER);\n", with: "")])
+        // Four inserts of 3,000,000 rows: several seconds, well beyond the second run's 1 s lock timeout even when
+        // its process is slow to start on a loaded machine.
+        let insert = Self.sqliteSlow.replacingOccurrences(of: "CREATE TABLE slow (n INTEGER);\n", with: "")
+        let migrations = try dir.write(["1_slow.up.sql": Self.sqliteSlow + String(repeating: insert, count: 3)])
         let db = dir.path("locked.db")
         let first = try RunningCLI(["-path", migrations, "-database", "sqlite://\(db)", "up"])
         Self.waitForSQLiteLock(db)
