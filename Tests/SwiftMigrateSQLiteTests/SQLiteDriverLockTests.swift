@@ -90,11 +90,13 @@ struct SQLiteDriverLockTests {
             #expect(blocked?.code == .lockTimeout)
 
             kill(holder.processIdentifier, SIGKILL)
-            // Reaped first (a loaded machine may take a while), then taken while the holder's child still runs:
-            // the lock died with the holder alone.
-            holder.waitUntilExit()
+            // Taken while the holder's child still runs (10 s for a loaded machine to finish the kill): the lock
+            // died with the holder alone. Foundation reaps the holder only once that child has gone too, so it
+            // is killed before waiting.
             try await driver.lock(timeout: .seconds(10))
+            #expect(sleeper > 0 && kill(sleeper, 0) == 0, "the holder's child still ran when the lock was taken")
             if sleeper > 0 { kill(sleeper, SIGKILL) }
+            holder.waitUntilExit()
             #expect(holder.terminationReason == .uncaughtSignal)
             #expect(sleeper > 0)
             try await driver.close()
