@@ -44,10 +44,6 @@ extension SQLiteConnection {
         // From here on the connection's deinit closes the handle if anything throws.
         let connection = SQLiteConnection(db: handle)
         sqlite3_extended_result_codes(handle, 1)
-        let milliseconds = configuration.busyTimeout.components.seconds * 1000
-            + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000
-        sqlite3_busy_timeout(handle, Int32(clamping: milliseconds))
-
         // SQLite silently falls back to read-only when the file cannot be opened for writing; a migrator
         // would then fail at its first write, far from the cause.
         if connection.isReadOnly && !configuration.requestsReadOnly {
@@ -56,23 +52,44 @@ extension SQLiteConnection {
                 hint: "make it writable, or open it read-only on purpose with sqlite3://file:PATH?mode=ro"
             )
         }
+        // Reads the header, so a file that is not a database fails here rather than in the first migration.
+        // Checked without waiting: busy means another connection is writing the file (often a migrator that
+        // holds our lock), so it is a database, and the settings below (PRAGMA synchronous reads the schema)
+        // would wait the busy timeout and fail before the lock's own timeout could decide. They are then
+        // applied once this connection holds the lock.
         do {
-            // Reads the header: a file that is not a database fails here rather than in the first migration.
             try connection.query("SELECT count(*) FROM sqlite_master")
-            if let foreignKeys = configuration.foreignKeys {
-                try connection.execute("PRAGMA foreign_keys = \(foreignKeys ? "ON" : "OFF")")
-            }
-            if let journalMode = configuration.journalMode {
-                // Validated against SQLiteDriver.Configuration.journalModes, so it is safe to splice.
-                try connection.execute("PRAGMA journal_mode = \(journalMode)")
-            }
-            // Validated against SQLiteDriver.Configuration.synchronousLevels. Set after journal_mode, as
-            // go-sqlite3 does.
-            try connection.execute("PRAGMA synchronous = \(configuration.synchronous)")
+            try connection.apply(configuration)
+        } catch let error as DatabaseFailure where error.sqlState?.hasPrefix("SQLITE_BUSY") == true {
+            connection.deferredSettings = configuration
         } catch let error as DatabaseFailure {
             throw failure(error.message)
         }
+        let milliseconds = configuration.busyTimeout.components.seconds * 1000
+            + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        sqlite3_busy_timeout(handle, Int32(clamping: milliseconds))
         return connection
+    }
+
+    /// Applies the URL's connection settings: foreign keys, journal mode, synchronous.
+    func apply(_ configuration: SQLiteDriver.Configuration) throws {
+        if let foreignKeys = configuration.foreignKeys {
+            try execute("PRAGMA foreign_keys = \(foreignKeys ? "ON" : "OFF")")
+        }
+        if let journalMode = configuration.journalMode {
+            // Validated against SQLiteDriver.Configuration.journalModes, so it is safe to splice.
+            try execute("PRAGMA journal_mode = \(journalMode)")
+        }
+        // Validated against SQLiteDriver.Configuration.synchronousLevels. Set after journal_mode, as
+        // go-sqlite3 does.
+        try execute("PRAGMA synchronous = \(configuration.synchronous)")
+    }
+
+    /// Applies the settings `open` deferred, if any (waiting up to the busy timeout).
+    func applyDeferredSettings() throws {
+        guard let configuration = deferredSettings else { return }
+        try apply(configuration)
+        deferredSettings = nil
     }
 
     /// Why `path` cannot hold a database file, checked before SQLite tries.

@@ -28,6 +28,9 @@ final class SQLiteConnection: @unchecked Sendable {
     /// The file the migration lock is taken on; nil for in-memory and temporary databases.
     let lockPath: String?
     private var lockDescriptor: Int32 = -1
+    /// Settings that `open` could not apply because another connection was writing the file; applied before
+    /// the connection's first use once the migration lock is held (see ``applyDeferredSettings()``).
+    var deferredSettings: SQLiteDriver.Configuration?
 
     init(db: OpaquePointer) {
         self.db = db

@@ -224,7 +224,7 @@ public final class SQLiteDriver: DatabaseDriver {
         let deadline = clock.now.advanced(by: timeout)
         var pause = Duration.milliseconds(5)
         while true {
-            if try await withConnection({ try $0.tryLock() }) {
+            if try await queue.run({ [connection] in try connection.tryLock() }) {
                 logger.debug("acquired the migration lock", metadata: ["database.url": .string(displayURL)])
                 return
             }
@@ -302,7 +302,10 @@ public final class SQLiteDriver: DatabaseDriver {
     private func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (SQLiteConnection) throws -> T
     ) async throws -> T {
-        try await queue.run { [connection] in try body(connection) }
+        try await queue.run { [connection] in
+            try connection.applyDeferredSettings()
+            return try body(connection)
+        }
     }
 
     /// Runs `body` on the queue and turns a ``DatabaseFailure`` into a ``MigrateError`` saying what failed.

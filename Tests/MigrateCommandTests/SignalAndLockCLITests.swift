@@ -62,10 +62,13 @@ import Testing
         let migrations = try dir.write(Self.slowFirst)
         let first = try RunningCLI(["-path", migrations, "-database", db.url, "up"])
         try Self.waitForMigrationLock(db)
+        // Stopped, the first keeps its session and lock however long the second takes to start.
+        first.pause()
         let second = try CLI.run(["-path", migrations, "-database", db.url, "-lock-timeout", "0", "up"])
+        first.resume()
         #expect(second.status == 1)
         #expect(second.stderr == "error: timeout: can't acquire database lock\n")
-        #expect(first.finish().status == 0)
+        #expect(first.finish(timeout: 120).status == 0)
         #expect(try db.query("SELECT version FROM schema_migrations") == "2")
     }
 
@@ -77,8 +80,10 @@ import Testing
         let migrations = try dir.write(["1_slow.up.sql": "SELECT pg_sleep(6);\n"])
         let first = try RunningCLI(["-path", migrations, "-database", db.url, "up"])
         try Self.waitForMigrationLock(db)
+        first.pause()
         let start = Date()
         let second = try RunningCLI(["-path", migrations, "-database", db.url, "-lock-timeout", "2", "up"]).finish(timeout: 60)
+        first.resume()
         #expect(Date().timeIntervalSince(start) >= 1.9, "waited for the lock before giving up")
         #expect(second.status == 1)
         #expect(second.stderr == "error: timeout: can't acquire database lock\n")
@@ -113,17 +118,27 @@ import Testing
         }
     }
 
+    /// Waits (60 s at most) until the file at `path` is larger than `bytes`.
+    static func waitForSQLiteFile(_ path: String, toExceed bytes: Int) {
+        for _ in 0..<6000 {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            if size > bytes { return }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
     @Test func lockTimeoutIsHonouredOnSQLite() throws {
         let dir = try TempDir()
         defer { dir.remove() }
-        // Four inserts of 3,000,000 rows: several seconds, well beyond the second run's 1 s lock timeout even when
-        // its process is slow to start on a loaded machine.
-        let insert = Self.sqliteSlow.replacingOccurrences(of: "CREATE TABLE slow (n INTEGER);\n", with: "")
-        let migrations = try dir.write(["1_slow.up.sql": Self.sqliteSlow + String(repeating: insert, count: 3)])
+        let migrations = try dir.write(["1_slow.up.sql": Self.sqliteSlow])
         let db = dir.path("locked.db")
         let first = try RunningCLI(["-path", migrations, "-database", "sqlite://\(db)", "up"])
         Self.waitForSQLiteLock(db)
+        // Stopped, the first keeps its flock however long the second takes to start on a loaded machine.
+        first.pause()
+        #expect(Self.sqliteLockHeld(db))
         let second = try CLI.run(["-path", migrations, "-database", "sqlite://\(db)", "-lock-timeout", "1", "up"])
+        first.resume()
         #expect(second.status == 1)
         #expect(second.stderr.hasPrefix("error: timeout: can't acquire database lock\n"), "\(second)")
         #expect(first.finish(timeout: 120).status == 0)
@@ -138,7 +153,9 @@ import Testing
         let db = dir.path("signal.db")
         let running = try RunningCLI(["-path", migrations, "-database", "sqlite://\(db)", "up"])
         Self.waitForSQLiteLock(db)
-        Thread.sleep(forTimeInterval: 0.2)
+        // The lock is taken before the first migration starts; its 3,000,000 rows (tens of MB) are being
+        // written once the file passes 1 MB, so the signal lands inside that migration however loaded the machine.
+        Self.waitForSQLiteFile(db, toExceed: 1 << 20)
         running.signal(signal)
         let result = running.finish(timeout: 120)
         #expect(result.status == expectedStatus, "\(result)")
