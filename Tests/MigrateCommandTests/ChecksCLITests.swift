@@ -19,6 +19,34 @@ import Testing
         "3_c.up.sql": "CREATE TABLE c (id int);\nCREATE INDEX c_id ON c (id);\n", "3_c.down.sql": "DROP TABLE c;\n",
     ]
 
+    @Test func statusTableShowsTimesInUTCAndDurations() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write([
+            "1_first.up.sql": "CREATE TABLE a (id int);\n", "1_first.down.sql": "DROP TABLE a;\n",
+            "2_second_one.up.sql": "CREATE TABLE b (id int);\n", "2_second_one.down.sql": "DROP TABLE b;\n",
+            "10_third.up.sql": "CREATE TABLE c (id int);\n",
+        ])
+        let db = dir.path("status.db")
+        #expect(try CLI.run(["-path", migrations, "-database", "sqlite://\(db)", "up", "2"]).status == 0)
+        // Known times and durations: a leap day just before midnight, and a time before 1970.
+        _ = try SQLite3.query(db, """
+            UPDATE schema_migrations_history SET applied_at = '2024-02-29T23:59:59.999Z', duration_ms = 43.1 WHERE version = 1;
+            UPDATE schema_migrations_history SET applied_at = '1969-12-31T23:59:58.500Z', duration_ms = 1200 WHERE version = 2;
+            """)
+        let status = try CLI.run(["-path", migrations, "-database", "sqlite://\(db)", "status"])
+        #expect(status.status == 0, "\(status)")
+        #expect(status.stdout == """
+            VERSION  DESCRIPTION  STATE              APPLIED AT (UTC)     DURATION
+            1        first        applied            2024-02-29 23:59:59  43.1ms
+            2        second_one   applied            1969-12-31 23:59:58  1.2s
+            10       third        pending (no down)  -                    -
+
+            sqlite://\(db): version 2, 1 pending
+
+            """)
+    }
+
     @Test func verifyPassesOnTheQuickstartWithoutTouchingTheDatabaseFile() throws {
         let dir = try TempDir()
         defer { dir.remove() }

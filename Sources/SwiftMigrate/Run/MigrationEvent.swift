@@ -33,9 +33,12 @@ public struct AppliedMigration: Sendable, Hashable {
         return "\(trim(micros / 1_000_000))s"
     }
 
+    /// One decimal, without a trailing `.0` (`43.1`, `3`). Integer arithmetic rather than `String(format:)`:
+    /// `status` formats a duration per row, 10,000 of them.
     private static func trim(_ value: Double) -> String {
-        let text = String(format: "%.1f", value)
-        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+        let tenths = Int64((value * 10).rounded())
+        let whole = tenths / 10, fraction = tenths % 10
+        return fraction == 0 ? String(whole) : "\(whole).\(fraction)"
     }
 }
 

@@ -50,6 +50,18 @@ import Testing
         #expect(DatabaseURL.redact("postgres://user@host/db") == "postgres://user@host/db")
         #expect(DatabaseURL.redact("connect to host=a password=secret user=b") == "connect to host=a password=*** user=b")
     }
+
+    @Test func findsSecretsAfterMultiByteTextAndAtTheEnds() throws {
+        // A long table (status) whose last line holds the URL, with non-ASCII text before it.
+        let rows = String(repeating: "42  créer_les_tables 🚀  applied\n", count: 2000)
+        #expect(DatabaseURL.redact(rows + "postgres://app:s3cret@h/db: version 2") == rows + "postgres://app:***@h/db: version 2")
+        #expect(DatabaseURL.redact("password=x") == "password=***")
+        #expect(DatabaseURL.redact("ü password=é&a=1") == "ü password=***&a=1")
+        #expect(DatabaseURL.redact("passwor") == "passwor")
+        let url = try DatabaseURL("postgres://app:s3cr%C3%A9t@localhost/db")
+        #expect(url.scrub("ééé s3cré s3crét s3cr%C3%A9t") == "ééé s3cré *** ***")
+        #expect(url.scrub("s3crét") == "***")
+    }
 }
 
 @Suite struct RedactionProseTests {
