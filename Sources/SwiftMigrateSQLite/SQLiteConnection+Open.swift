@@ -54,9 +54,9 @@ extension SQLiteConnection {
         }
         // Reads the header, so a file that is not a database fails here rather than in the first migration.
         // Checked without waiting: busy means another connection is writing the file (often a migrator that
-        // holds our lock), so it is a database, and the settings below (PRAGMA synchronous reads the schema)
-        // would wait the busy timeout and fail before the lock's own timeout could decide. They are then
-        // applied once this connection holds the lock.
+        // holds our lock), so it is a database, and reading its schema (this query, PRAGMA synchronous) would
+        // wait the busy timeout and fail before the lock's own timeout could decide. The settings are then
+        // applied at the connection's first use: for a migration, once this connection holds the lock.
         do {
             try connection.query("SELECT count(*) FROM sqlite_master")
             try connection.apply(configuration)
@@ -86,9 +86,19 @@ extension SQLiteConnection {
     }
 
     /// Applies the settings `open` deferred, if any (waiting up to the busy timeout).
+    ///
+    /// - Throws: ``MigrateError/Code/driver`` saying that the settings failed (not the operation that needed
+    ///   them), without a position that could be mistaken for one in a migration file.
     func applyDeferredSettings() throws {
         guard let configuration = deferredSettings else { return }
-        try apply(configuration)
+        do {
+            try apply(configuration)
+        } catch let failure as DatabaseFailure {
+            throw MigrateError(
+                .driver, "cannot apply the connection settings to \(configuration.displayURL): \(failure.message)",
+                sqlState: failure.sqlState
+            )
+        }
         deferredSettings = nil
     }
 

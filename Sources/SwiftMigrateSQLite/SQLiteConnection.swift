@@ -28,8 +28,9 @@ final class SQLiteConnection: @unchecked Sendable {
     /// The file the migration lock is taken on; nil for in-memory and temporary databases.
     let lockPath: String?
     private var lockDescriptor: Int32 = -1
-    /// Settings that `open` could not apply because another connection was writing the file; applied before
-    /// the connection's first use once the migration lock is held (see ``applyDeferredSettings()``).
+    /// Settings that `open` could not apply because another connection was writing the file; applied at the
+    /// connection's first use after `open` other than taking or releasing the lock (see
+    /// ``applyDeferredSettings()``): for a migration, once the lock is held.
     var deferredSettings: SQLiteDriver.Configuration?
 
     init(db: OpaquePointer) {

@@ -74,9 +74,9 @@ final class RunningCLI: @unchecked Sendable {
 
     /// Stops the process (SIGSTOP) where it is, holding whatever it holds (a lock, a transaction), so a test
     /// can run a second migrator beside it however slowly either starts; `resume()` lets it go on.
-    func pause() { kill(process.processIdentifier, SIGSTOP) }
+    func pause() { if process.isRunning { kill(process.processIdentifier, SIGSTOP) } }
 
-    func resume() { kill(process.processIdentifier, SIGCONT) }
+    func resume() { if process.isRunning { kill(process.processIdentifier, SIGCONT) } }
 
     /// Waits for the process; reads both pipes first so a full pipe never blocks the child. With `timeout`
     /// (seconds), a process still running then is killed and an issue recorded: a bound against hanging.

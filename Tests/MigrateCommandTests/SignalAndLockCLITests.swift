@@ -9,11 +9,12 @@ import Testing
         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
         """
     /// Waits (10 s at most) until a migrator holds the migration lock in the test's database.
-    static func waitForMigrationLock(_ db: PostgresScratch) throws {
+    static func waitForMigrationLock(_ db: PostgresScratch, sourceLocation: SourceLocation = #_sourceLocation) throws {
         for _ in 0..<200 {
             if try db.query(advisoryLocks) != "0" { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
+        Issue.record("no migrator took the lock within 10 s", sourceLocation: sourceLocation)
     }
 
     /// Waits (10 s at most) until a statement of the test's database sleeps in pg_sleep.
@@ -64,6 +65,7 @@ import Testing
         try Self.waitForMigrationLock(db)
         // Stopped, the first keeps its session and lock however long the second takes to start.
         first.pause()
+        defer { first.resume() }  // also when something below throws
         let second = try CLI.run(["-path", migrations, "-database", db.url, "-lock-timeout", "0", "up"])
         first.resume()
         #expect(second.status == 1)
@@ -81,6 +83,7 @@ import Testing
         let first = try RunningCLI(["-path", migrations, "-database", db.url, "up"])
         try Self.waitForMigrationLock(db)
         first.pause()
+        defer { first.resume() }
         let start = Date()
         let second = try RunningCLI(["-path", migrations, "-database", db.url, "-lock-timeout", "2", "up"]).finish(timeout: 60)
         first.resume()
@@ -111,20 +114,22 @@ import Testing
         return true
     }
 
-    static func waitForSQLiteLock(_ database: String) {
+    static func waitForSQLiteLock(_ database: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for _ in 0..<400 {
             if sqliteLockHeld(database) { return }
             Thread.sleep(forTimeInterval: 0.025)
         }
+        Issue.record("no migrator took the lock on \(database) within 10 s", sourceLocation: sourceLocation)
     }
 
     /// Waits (60 s at most) until the file at `path` is larger than `bytes`.
-    static func waitForSQLiteFile(_ path: String, toExceed bytes: Int) {
+    static func waitForSQLiteFile(_ path: String, toExceed bytes: Int, sourceLocation: SourceLocation = #_sourceLocation) {
         for _ in 0..<6000 {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             if size > bytes { return }
             Thread.sleep(forTimeInterval: 0.01)
         }
+        Issue.record("\(path) did not grow past \(bytes) bytes within 60 s", sourceLocation: sourceLocation)
     }
 
     @Test func lockTimeoutIsHonouredOnSQLite() throws {
@@ -136,6 +141,7 @@ import Testing
         Self.waitForSQLiteLock(db)
         // Stopped, the first keeps its flock however long the second takes to start on a loaded machine.
         first.pause()
+        defer { first.resume() }
         #expect(Self.sqliteLockHeld(db))
         let second = try CLI.run(["-path", migrations, "-database", "sqlite://\(db)", "-lock-timeout", "1", "up"])
         first.resume()

@@ -19,6 +19,9 @@ import Testing
         // Other shapes are left to Foundation.
         #expect(HistoryDate.parseOwnFormat("2024-05-01T12:00:00Z") == nil)
         #expect(HistoryDate.parseOwnFormat("2024-13-01T12:00:00.000Z") == nil)
+        #expect(HistoryDate.parseOwnFormat("2023-02-29T12:00:00.000Z") == nil)
+        #expect(HistoryDate.parseOwnFormat("2024-04-31T12:00:00.000Z") == nil)
+        #expect(HistoryDate.parseOwnFormat("2024-02-29T12:00:00.000Z") != nil)
         #expect(HistoryDate.parseOwnFormat("2024-05-01T12:00:00.000+") == nil)
         #expect(HistoryDate.parse("2024-05-01T12:00:00Z") == Date(timeIntervalSince1970: 1_714_564_800))
     }

@@ -156,8 +156,15 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     /// for messages that come from elsewhere (a driver, the operating system).
     public func scrub(_ text: String) -> String {
         var result = text
-        let secrets = [password, queryValue("password")].compactMap { $0 }.filter { !$0.isEmpty }
-        for secret in secrets {
+        let given = [password, queryValue("password")].compactMap { $0 }.filter { !$0.isEmpty }
+        // The search is byte for byte: the composed and decomposed forms of a non-ASCII password too.
+        let secrets = given.flatMap { secret in
+            [secret, secret.precomposedStringWithCanonicalMapping, secret.decomposedStringWithCanonicalMapping]
+        }
+        // Deduplicated by bytes: Swift's String equality (and so a Set) treats the two forms as one.
+        var seen: Set<[UInt8]> = []
+        let distinct = secrets.filter { seen.insert(Array($0.utf8)).inserted }
+        for secret in distinct.sorted(by: { $0.utf8.count > $1.utf8.count }) {
             result = result.replacingAll(secret, with: "***")
             let encoded = Self.percentEncode(secret)
             if encoded != secret { result = result.replacingAll(encoded, with: "***") }

@@ -36,9 +36,12 @@ public struct AppliedMigration: Sendable, Hashable {
     /// One decimal, without a trailing `.0` (`43.1`, `3`). Integer arithmetic rather than `String(format:)`:
     /// `status` formats a duration per row, 10,000 of them.
     private static func trim(_ value: Double) -> String {
-        let tenths = Int64((value * 10).rounded())
-        let whole = tenths / 10, fraction = tenths % 10
-        return fraction == 0 ? String(whole) : "\(whole).\(fraction)"
+        let scaled = (value * 10).rounded()
+        guard scaled.isFinite, abs(scaled) < 1e15 else { return String(format: "%.1f", value) }
+        let tenths = Int64(scaled)
+        let whole = tenths.magnitude / 10, fraction = tenths.magnitude % 10
+        let sign = tenths < 0 ? "-" : ""
+        return fraction == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
     }
 }
 

@@ -35,5 +35,9 @@ import Testing
         #expect(AppliedMigration.format(.microseconds(43_100)) == "43.1ms")
         #expect(AppliedMigration.format(.milliseconds(1200)) == "1.2s")
         #expect(AppliedMigration.format(.milliseconds(3)) == "3ms")
+        // A hand-edited history row can hold anything: a sign, not "0.-3".
+        #expect(AppliedMigration.format(.nanoseconds(-300)) == "-0.3µs")
+        #expect(AppliedMigration.format(.microseconds(-812)) == "-812µs")
+        #expect(AppliedMigration.format(.seconds(86_400 * 365)) == "31536000s")
     }
 }
