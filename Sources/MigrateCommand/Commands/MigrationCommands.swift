@@ -94,7 +94,10 @@ struct ForceCommand: AsyncParsableCommand {
     @Argument(help: "The version to record, or -1 for none.") var version: String
 
     func run() async throws {
-        guard let value = Int64(version) else { throw ValidationError("can't read version argument V") }
+        guard let value = Int64(version) else {
+            // golang-migrate's words, then which value could not be read.
+            throw ValidationError("can't read version argument V: \"\(version)\" is not a whole number")
+        }
         guard value >= -1 else { throw ValidationError("argument V must be >= -1") }
         try await Session(options).run { migrator in
             try await migrator.force(value)

@@ -4,8 +4,9 @@ import ArgumentParser
 ///
 /// golang-migrate puts global options before the command (`migrate -path m -database URL up 2`) and uses
 /// Go's flag syntax (`-name value`, `-name=value`, `--name=value`). We accept that and also options after the
-/// command, so the global options found before the command are moved after it, `=` forms are split, and a
-/// negative number such as `force -1` is protected from being read as an option.
+/// command, so the global options found before the command are moved after it, a global option and its value
+/// become one `--name=value` token (so `-lock-timeout -5` is a bad value, not a missing one), and a negative
+/// number such as `force -1` is protected from being read as an option.
 enum ArgumentNormalizer {
     /// Global options that take a value.
     static let valueOptions: Set<String> = [
@@ -26,12 +27,13 @@ enum ArgumentNormalizer {
             if commands.contains(argument) { break }
             guard let (name, inlineValue) = splitOption(argument) else { break }
             if valueOptions.contains(name) {
-                globals.append("--" + name)
                 if let inlineValue {
-                    globals.append(inlineValue)
+                    globals.append("--\(name)=\(inlineValue)")
                 } else if index + 1 < arguments.count {
                     index += 1
-                    globals.append(arguments[index])
+                    globals.append("--\(name)=\(arguments[index])")
+                } else {
+                    globals.append("--" + name)  // the parser reports the missing value
                 }
             } else if flagOptions.contains(name) {
                 globals.append(name == "h" ? "--help" : "--" + name)
@@ -52,8 +54,13 @@ enum ArgumentNormalizer {
                 break
             }
             if let (name, inlineValue) = splitOption(argument), !rest.isEmpty {
-                rest.append(name.count == 1 ? "-" + name : "--" + name)
-                if let inlineValue { rest.append(inlineValue) }
+                if valueOptions.contains(name), inlineValue == nil, index + 1 < arguments.count {
+                    index += 1
+                    rest.append("--\(name)=\(arguments[index])")
+                } else {
+                    rest.append(name.count == 1 ? "-" + name : "--" + name)
+                    if let inlineValue { rest.append(inlineValue) }
+                }
             } else {
                 rest.append(argument)
             }
