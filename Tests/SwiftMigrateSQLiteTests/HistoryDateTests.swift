@@ -1,4 +1,5 @@
 import Foundation
+import SwiftMigrate
 import Testing
 
 @testable import SwiftMigrateSQLite
@@ -12,17 +13,17 @@ import Testing
         ]
         for text in texts {
             let foundation = try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
-            let own = try #require(HistoryDate.parseOwnFormat(text), "\(text)")
+            let own = try #require(UTCTime.parseISO8601(text), "\(text)")
             #expect(abs(own.timeIntervalSince(foundation)) < 0.0005, "\(text)")
             #expect(HistoryDate.format(own) == text)
         }
         // Other shapes are left to Foundation.
-        #expect(HistoryDate.parseOwnFormat("2024-05-01T12:00:00Z") == nil)
-        #expect(HistoryDate.parseOwnFormat("2024-13-01T12:00:00.000Z") == nil)
-        #expect(HistoryDate.parseOwnFormat("2023-02-29T12:00:00.000Z") == nil)
-        #expect(HistoryDate.parseOwnFormat("2024-04-31T12:00:00.000Z") == nil)
-        #expect(HistoryDate.parseOwnFormat("2024-02-29T12:00:00.000Z") != nil)
-        #expect(HistoryDate.parseOwnFormat("2024-05-01T12:00:00.000+") == nil)
+        #expect(UTCTime.parseISO8601("2024-05-01T12:00:00Z") == nil)
+        #expect(UTCTime.parseISO8601("2024-13-01T12:00:00.000Z") == nil)
+        #expect(UTCTime.parseISO8601("2023-02-29T12:00:00.000Z") == nil)
+        #expect(UTCTime.parseISO8601("2024-04-31T12:00:00.000Z") == nil)
+        #expect(UTCTime.parseISO8601("2024-02-29T12:00:00.000Z") != nil)
+        #expect(UTCTime.parseISO8601("2024-05-01T12:00:00.000+") == nil)
         #expect(HistoryDate.parse("2024-05-01T12:00:00Z") == Date(timeIntervalSince1970: 1_714_564_800))
     }
 }

@@ -63,7 +63,7 @@ enum StatusTable {
             rows.append([
                 String(entry.version), entry.name.isEmpty ? "-" : entry.name,
                 entry.state.rawValue + (entry.hasDown || entry.state == .missingFromSource ? "" : " (no down)"),
-                entry.appliedAt.map(utcTimestamp) ?? "-",
+                entry.appliedAt.map(UTCTime.dateTime) ?? "-",
                 entry.durationMs.map { AppliedMigration.format(.nanoseconds(Int64($0 * 1_000_000))) } ?? "-",
             ])
         }
@@ -103,27 +103,6 @@ enum StatusTable {
                 + "again (if it was a down migration that stopped, finish reverting it and run `migrate force \(v)`).")
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// `yyyy-MM-dd HH:mm:ss` in UTC, computed from the days since 1970 (proleptic Gregorian calendar).
-    static func utcTimestamp(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        var days = seconds / 86_400, secondOfDay = seconds % 86_400
-        if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
-        // Civil date from a day count (Howard Hinnant's algorithm), eras of 400 years starting on 0000-03-01.
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : String(value) }
-        let yearText = String(year)
-        return String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText + "-\(two(month))-\(two(day)) "
-            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
     }
 }
 
