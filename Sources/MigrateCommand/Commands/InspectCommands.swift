@@ -40,7 +40,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(options)
-        try await session.run { migrator in
+        try await session.run(prefetching: [.up]) { migrator in
             let status = try await migrator.status()
             if json {
                 let encoder = JSONEncoder()

@@ -23,13 +23,18 @@ struct Session {
     }
 
     /// Opens the database, runs `body`, closes. Migration errors print like a compiler and exit 1.
-    func run(_ body: (Migrator) async throws -> Void) async throws {
+    ///
+    /// With `prefetching`, the migration files of those directions are read while the database opens (the
+    /// command's migrator then loads them from ``PrefetchingSource``): give the directions the command reads.
+    func run(prefetching directions: Set<Direction>? = nil, _ body: (Migrator) async throws -> Void) async throws {
         let url = try options.databaseURL()
         let directory = try options.migrationsDirectory()
         try await reportingErrors {
+            let source: any MigrationSource = directions.map { PrefetchingSource(DirectorySource(path: directory), reading: $0) }
+                ?? DirectorySource(path: directory)
             let driver = try await Drivers.open(url, logger: logger)
             do {
-                try await body(migrator(driver: driver, directory: directory))
+                try await body(migrator(driver: driver, source: source))
             } catch {
                 try? await driver.close()
                 throw error
@@ -45,15 +50,15 @@ struct Session {
         let directory = try options.migrationsDirectory()
         try await reportingErrors {
             try await Drivers.withScratch(url, logger: logger, created: created) { driver in
-                try await body(migrator(driver: driver, directory: directory))
+                try await body(migrator(driver: driver, source: DirectorySource(path: directory)))
             }
         }
     }
 
     /// A migrator over the -path source that reports progress on the console and stops on SIGINT/SIGTERM.
-    func migrator(driver: any DatabaseDriver, directory: String) -> Migrator {
+    func migrator(driver: any DatabaseDriver, source: any MigrationSource) -> Migrator {
         var migrator = Migrator(
-            source: DirectorySource(path: directory), driver: driver,
+            source: source, driver: driver,
             configuration: .init(
                 lockTimeout: .seconds(Int64(options.lockTimeout)), allowModified: options.allowModified,
                 lockRetries: Int(options.lockRetries)
