@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import SwiftMigrate
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `migrate`: golang-migrate's command line, over the swift-migrate library.
 struct Migrate: AsyncParsableCommand {
     static let toolVersion = "0.1.0"
@@ -50,6 +54,14 @@ enum Main {
             print(Migrate.toolVersion)
             exit(0)
         }
+        #if canImport(Glibc)
+            // One malloc arena: the files are read on other threads than the one that frees them, and glibc's
+            // arena per thread would keep each thread's peak apart (4 MiB more peak RSS at 10,000 migrations).
+            // (mallopt is in <malloc.h>, which the Glibc module does not export; M_ARENA_MAX is -8.)
+            if let mallopt = dlsym(nil, "mallopt") {
+                _ = unsafeBitCast(mallopt, to: (@convention(c) (Int32, Int32) -> Int32).self)(-8, 1)
+            }
+        #endif
         let arguments = ArgumentNormalizer.normalize(raw)
         if arguments.isEmpty {
             FileHandle.standardError.write(Data((Migrate.helpMessage() + "\n").utf8))

@@ -19,6 +19,8 @@ enum Drift {
     /// The latest up record of each version that no later down record reverted.
     static func appliedRecords(_ history: [HistoryRecord]) -> [Int64: HistoryRecord] {
         var lastUp: [Int64: HistoryRecord] = [:]
+        // Sized once: growing a table of 10,000 records holds the old and the new one at once.
+        lastUp.reserveCapacity(history.count)
         for record in history {
             if record.direction == .up { lastUp[record.version] = record } else { lastUp[record.version] = nil }
         }

@@ -98,6 +98,12 @@ struct MigrationAssembler {
     var directions: Set<Direction> = [.up, .down]
     private(set) var duplicates: [MigrationDuplicate] = []
 
+    /// `expectedFiles`: how many files will be offered, to size the table once (a plain pair is two files per
+    /// version); growing it would hold the old and the new table at once.
+    init(expectedFiles: Int = 0) {
+        slots.reserveCapacity(expectedFiles / 2)
+    }
+
     /// Considers one file.
     ///
     /// - Parameters:
