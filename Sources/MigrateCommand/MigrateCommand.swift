@@ -64,7 +64,9 @@ enum Main {
         #endif
         let arguments = ArgumentNormalizer.normalize(raw)
         if arguments.isEmpty {
-            FileHandle.standardError.write(Data((Migrate.helpMessage() + "\n").utf8))
+            // golang-migrate prints its usage; after options, also say what is missing.
+            let missing = raw.isEmpty ? "" : "Error: no command given (up, down, goto, force, version, status, ...)\n\n"
+            FileHandle.standardError.write(Data((missing + Migrate.helpMessage() + "\n").utf8))
             exit(2)
         }
         do {

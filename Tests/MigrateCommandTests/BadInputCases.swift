@@ -162,6 +162,11 @@ extension BadInputCase {
               standardOptions: false, status: 2, messages: ["s3://bucket/migrations"]),
         .init(name: "cli-no-database", arguments: ["-path", "$MIGRATIONS", "up"], standardOptions: false, status: 2,
               messages: ["no database"]),
+        // Once "Unknown option '--path'": the options were handed to the root command, which has none of them.
+        .init(name: "cli-no-command", arguments: ["-path", "$MIGRATIONS", "-database", "$DB", "-lock-timeout", "5"],
+              standardOptions: false, status: 2, messages: ["Error: no command given", "USAGE:"]),
+        .init(name: "cli-no-command-option-without-value", arguments: ["-path", "$MIGRATIONS", "-lock-timeout"],
+              standardOptions: false, status: 2, messages: ["Error: no command given"]),
         .init(name: "cli-create-without-name", arguments: ["create", "-dir", "$MIGRATIONS"], standardOptions: false, status: 2,
               messages: ["name"]),
     ]

@@ -66,7 +66,15 @@ enum ArgumentNormalizer {
             }
             index += 1
         }
-        guard let command = rest.first else { return globals }
+        guard let command = rest.first else {
+            // Options but no command (`migrate -path m -database URL`): -help and -version still answer; otherwise
+            // nothing is left to parse and the caller prints the usage. Passing the options on would make the
+            // parser report the first one the root command lacks ("Unknown option '--path'"), which is not what
+            // is wrong.
+            if globals.contains("--help") { return ["--help"] }
+            if globals.contains("--version") { return ["--version"] }
+            return []
+        }
         // An unknown command: without the global options, the parser names it ("Unexpected argument 'upp'")
         // instead of complaining about the first option the root command does not have.
         guard commands.contains(command) else { return rest }
