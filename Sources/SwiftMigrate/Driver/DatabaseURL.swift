@@ -186,6 +186,27 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
                 result.replaceSubrange(authority.index(after: colon)..<at, with: "***")
             }
         }
+        // Every URL of the text (an error may quote two), each authority ending at its path, query or a space.
+        // The first was done above with the wider bound, which also covers a password with a raw space in it.
+        if result[...].byteRange(of: "://") != nil {
+            var scanned = ""
+            var rest = Substring(result)
+            while let scheme = rest.byteRange(of: "://") {
+                let afterScheme = rest[scheme.upperBound...]
+                let end = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0.isWhitespace }) ?? afterScheme.endIndex
+                let authority = afterScheme[..<end]
+                if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                    scanned += rest[..<authority.index(after: colon)]
+                    scanned += "***"
+                    scanned += rest[at..<end]
+                } else {
+                    scanned += rest[..<end]
+                }
+                rest = rest[end...]
+            }
+            scanned += rest
+            result = scanned
+        }
         // password=... in the query
         var output = ""
         var remaining = Substring(result)

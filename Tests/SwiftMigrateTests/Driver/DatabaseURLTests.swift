@@ -46,7 +46,11 @@ import Testing
         #expect(url.redacted == "postgres://app:***@localhost/db?sslmode=disable&password=***")
         #expect("\(url)" == url.redacted)
         #expect(url.scrub("login failed for p@ss and other") == "login failed for *** and ***")
-        #expect(DatabaseURL.redact("postgres://u:x@h/db and mysql://root:y@h") == "postgres://u:***@h/db and mysql://root:y@h")
+        #expect(DatabaseURL.redact("postgres://u:x@h/db and mysql://root:y@h") == "postgres://u:***@h/db and mysql://root:***@h")
+        // Every URL, also when the first has no path, and a password with a raw space in the first.
+        #expect(DatabaseURL.redact("from postgres://a:1@h to postgres://b:2@h2/db, then sqlite://c:3@x?y=1")
+            == "from postgres://a:***@h to postgres://b:***@h2/db, then sqlite://c:***@x?y=1")
+        #expect(DatabaseURL.redact("postgres://u:pa ss@h/db") == "postgres://u:***@h/db")
         #expect(DatabaseURL.redact("postgres://user@host/db") == "postgres://user@host/db")
         #expect(DatabaseURL.redact("connect to host=a password=secret user=b") == "connect to host=a password=*** user=b")
     }
