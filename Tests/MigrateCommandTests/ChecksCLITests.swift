@@ -404,4 +404,31 @@ import Testing
         #expect(result.status == 0, "\(result)")
         #expect(try db.query("SELECT lock || ' ' || statement FROM settings") == "1500ms 2min")
     }
+
+    /// `plan` lints the files that would run as `lint` does: when the runner sets lock_timeout itself, a file
+    /// without its own `SET lock_timeout` is not a finding.
+    @Test func planKnowsWhenTheRunnerSetsTheLockTimeout() throws {
+        let db = try PostgresScratch()
+        defer { db.drop() }
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write([
+            "1_items.up.sql": "CREATE TABLE items (id bigint PRIMARY KEY);\n",
+            "1_items.down.sql": "DROP TABLE items;\n",
+            "2_note.up.sql": "ALTER TABLE items ADD COLUMN note text;\n",
+            "2_note.down.sql": "ALTER TABLE items DROP COLUMN note;\n",
+        ])
+        #expect(try CLI.run(["-path", migrations, "-database", db.url, "up", "1"]).status == 0)
+        let plain = try CLI.run(["-path", migrations, "-database", db.url, "plan"])
+        #expect(plain.status == 0, "\(plain)")
+        #expect(plain.stdout.contains("warning[missing-lock-timeout]"), "\(plain)")
+        let separator = db.url.contains("?") ? "&" : "?"
+        for options in [["-database", db.url, "-db-lock-timeout", "5s"], ["-database", db.url + separator + "x-lock-timeout=5000"]] {
+            let withTimeout = try CLI.run(["-path", migrations] + options + ["plan"])
+            #expect(withTimeout.status == 0, "\(withTimeout)")
+            #expect(withTimeout.stdout.contains("2/u note"), "\(withTimeout)")
+            #expect(!withTimeout.stdout.contains("missing-lock-timeout"), "\(withTimeout)")
+        }
+        #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "1|f")
+    }
 }

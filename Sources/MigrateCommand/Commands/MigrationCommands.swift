@@ -21,7 +21,7 @@ struct UpCommand: AsyncParsableCommand {
         try await session.run(prefetching: [.up]) { migrator in
             let request: MigrationRequest = if let limit { .up(Int(limit)) } else { .upAll }
             if dryRun {
-                return try await PlanReport.print(request, migrator: migrator, console: session.console)
+                return try await PlanReport.print(request, migrator: migrator, console: session.console, options: options)
             }
             let applied = try await migrator.run(request, singleTransaction: singleTransaction)
             if applied.isEmpty { throw MigrateError(.noChange, "no change") }
@@ -48,7 +48,7 @@ struct DownCommand: AsyncParsableCommand {
         if dryRun {
             let request: MigrationRequest = if let limit { .down(Int(limit)) } else { .downAll }
             return try await session.run { migrator in
-                try await PlanReport.print(request, migrator: migrator, console: session.console)
+                try await PlanReport.print(request, migrator: migrator, console: session.console, options: options)
             }
         }
         if !all && limit == nil {
@@ -77,7 +77,7 @@ struct GotoCommand: AsyncParsableCommand {
         guard let target = Int64(exactly: version) else { throw ValidationError("can't read version argument V") }
         try await Session(options).run(prefetching: [.up, .down]) { migrator in
             if dryRun {
-                return try await PlanReport.print(.goto(target), migrator: migrator, console: Console(url: try options.databaseURL()))
+                return try await PlanReport.print(.goto(target), migrator: migrator, console: Console(url: try options.databaseURL()), options: options)
             }
             let applied = try await migrator.goto(target)
             if applied.isEmpty { throw MigrateError(.noChange, "no change") }
