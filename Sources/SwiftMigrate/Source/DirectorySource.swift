@@ -140,7 +140,8 @@ enum SourceDirectory {
         case failed
     }
 
-    /// The read-ahead, one small element per name (17 bytes; 10,000 migrations are 20,000 names).
+    /// The read-ahead: one element per name the size of a string (10,000 migrations are 20,000 names), and the
+    /// rare errors apart.
     struct ReadAheadResults {
         /// nil for names that were not read ahead.
         var texts: [ReadAhead?]
