@@ -40,7 +40,8 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(options)
-        try await session.run(prefetching: [.up]) { migrator in
+        // `status` loads the source as `up` does (Migrator.status).
+        try await session.run(prefetching: MigrationRequest.upAll.directionsRead) { migrator in
             let status = try await migrator.status()
             if json {
                 let encoder = JSONEncoder()

@@ -18,8 +18,8 @@ struct UpCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(options)
-        try await session.run(prefetching: [.up]) { migrator in
-            let request: MigrationRequest = if let limit { .up(Int(limit)) } else { .upAll }
+        let request: MigrationRequest = if let limit { .up(Int(limit)) } else { .upAll }
+        try await session.run(prefetching: request.directionsRead) { migrator in
             if dryRun {
                 return try await PlanReport.print(request, migrator: migrator, console: session.console, options: options)
             }
@@ -60,7 +60,7 @@ struct DownCommand: AsyncParsableCommand {
             }
             session.console.error("Applying all down migrations")
         }
-        try await session.run(prefetching: [.up, .down]) { migrator in
+        try await session.run(prefetching: MigrationRequest.downAll.directionsRead) { migrator in
             let applied = if let limit { try await migrator.down(Int(limit)) } else { try await migrator.downAll() }
             if applied.isEmpty { throw MigrateError(.noChange, "no change") }
         }
@@ -75,7 +75,7 @@ struct GotoCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let target = Int64(exactly: version) else { throw ValidationError("can't read version argument V") }
-        try await Session(options).run(prefetching: [.up, .down]) { migrator in
+        try await Session(options).run(prefetching: MigrationRequest.goto(target).directionsRead) { migrator in
             if dryRun {
                 return try await PlanReport.print(.goto(target), migrator: migrator, console: Console(url: try options.databaseURL()), options: options)
             }

@@ -18,6 +18,15 @@ public enum MigrationRequest: Sendable, Hashable {
         case .downAll, .down: return false
         }
     }
+
+    /// The directions of files the request reads: a request that only goes up reads no down file (with 10,000
+    /// migrations that halves the files read); `status`, which shows the same as `up`, reads the same.
+    public var directionsRead: Set<Direction> {
+        switch self {
+        case .upAll, .up: return [.up]
+        case .downAll, .down, .goto: return [.up, .down]
+        }
+    }
 }
 
 /// One migration to run: the file of `version` in `direction`, leaving the database at `targetVersion`.

@@ -230,11 +230,7 @@ public struct Migrator: Sendable {
 
     /// Reads the source; only the up files when `request` can only go up.
     func loadSource(for request: MigrationRequest? = nil) throws -> LoadedSource {
-        let loaded: LoadedSource
-        switch request {
-        case .upAll?, .up?: loaded = try source.load(reading: [.up])
-        default: loaded = try source.load()
-        }
+        let loaded = try request.map { try source.load(reading: $0.directionsRead) } ?? source.load()
         for warning in loaded.warnings {
             logger.warning("\(warning)")
         }
