@@ -182,8 +182,8 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
             ?? (result.contains(where: \.isWhitespace) ? nil : result[...]) {
             let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
             let authority = afterScheme[..<authorityEnd]
-            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                result.replaceSubrange(authority.index(after: colon)..<at, with: "***")
+            if let password = passwordRange(inAuthority: authority) {
+                result.replaceSubrange(password, with: "***")
             }
         }
         // Every URL of the text (an error may quote two), each authority ending at its path, query or a space.
@@ -195,10 +195,10 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
                 let afterScheme = rest[scheme.upperBound...]
                 let end = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0.isWhitespace }) ?? afterScheme.endIndex
                 let authority = afterScheme[..<end]
-                if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                    scanned += rest[..<authority.index(after: colon)]
+                if let password = passwordRange(inAuthority: authority) {
+                    scanned += rest[..<password.lowerBound]
                     scanned += "***"
-                    scanned += rest[at..<end]
+                    scanned += rest[password.upperBound..<end]
                 } else {
                     scanned += rest[..<end]
                 }
@@ -221,6 +221,12 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         }
         output += remaining
         return output
+    }
+
+    /// The password of `user:password@host` in a URL's authority.
+    private static func passwordRange(inAuthority authority: Substring) -> Range<String.Index>? {
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return nil }
+        return authority.index(after: colon)..<at
     }
 
     private static func parseQuery(_ query: Substring?, url: String) throws(MigrateError) -> [QueryItem] {
