@@ -55,6 +55,22 @@ import Testing
         #expect(prefetched.migrations == plain.migrations)
         #expect(prefetched.displayName == plain.displayName)
         #expect(prefetched.migrations[41].down?.isOmitted == true)
+        // The checksums computed on the reading thread are the ones the plain load computes when asked.
+        #expect(prefetched.migrations.map { $0.up?.checksum } == plain.migrations.map { $0.up?.checksum })
+    }
+
+    /// A checksum computed ahead never outlives the text it was computed from.
+    @Test func aPrefetchedChecksumFollowsTheContents() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("1_a.up.sql", "CREATE TABLE a (id int);\n")
+        var script = try #require(
+            try PrefetchingSource(DirectorySource(path: directory.path), reading: [.up]).load(reading: [.up]).migrations[0].up
+        )
+        #expect(script.checksum == MigrationScript(path: script.path, contents: "CREATE TABLE a (id int);\n").checksum)
+        script.contents = "CREATE TABLE b (id int);\n"
+        #expect(script.checksum == MigrationScript(path: script.path, contents: "CREATE TABLE b (id int);\n").checksum)
+        #expect(script.checksum != MigrationScript(path: script.path, contents: "CREATE TABLE a (id int);\n").checksum)
     }
 
     @Test func theReadsErrorComesWithTheLoad() throws {
