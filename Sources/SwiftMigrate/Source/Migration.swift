@@ -11,9 +11,7 @@ public struct MigrationScript: Sendable, Hashable {
     /// The file, as shown to users (e.g. `migrations/001_domain.up.sql`).
     public var path: String
     /// The SQL text of this direction. For an annotated single file, only this direction's section.
-    public var contents: String {
-        didSet { knownChecksum = nil }
-    }
+    public var contents: String
     /// The 1-based line of the file at which `contents` starts (1 for a plain up/down file).
     public var firstLine: Int
     /// True when an annotation (`-- +migrate notransaction`) forces statement-by-statement execution
@@ -22,8 +20,6 @@ public struct MigrationScript: Sendable, Hashable {
     /// True when the source listed the file without reading it (``MigrationSource/load(reading:)``): `contents`
     /// is empty and the script must not run.
     public internal(set) var isOmitted = false
-    /// ``checksum`` computed ahead (``withChecksum()``); cleared whenever `contents` changes.
-    private var knownChecksum: String?
 
     public init(path: String, contents: String, firstLine: Int = 1, forcesNoTransaction: Bool = false) {
         self.path = path
@@ -34,29 +30,7 @@ public struct MigrationScript: Sendable, Hashable {
 
     /// Hex SHA-256 of the contents with line endings normalised to LF and trailing whitespace removed from
     /// every line, so that a checkout with other line endings does not count as a change.
-    public var checksum: String { knownChecksum ?? Checksum.normalizedSHA256(contents) }
-
-    /// This script with ``checksum`` computed now, so that a later read of it costs nothing: a source that reads
-    /// ahead on another thread hashes there too (``PrefetchingSource``).
-    func withChecksum() -> MigrationScript {
-        var copy = self
-        copy.knownChecksum = Checksum.normalizedSHA256(contents)
-        return copy
-    }
-
-    // Equality and hashing ignore whether the checksum was computed ahead: it follows from `contents`.
-    public static func == (lhs: MigrationScript, rhs: MigrationScript) -> Bool {
-        lhs.path == rhs.path && lhs.contents == rhs.contents && lhs.firstLine == rhs.firstLine
-            && lhs.forcesNoTransaction == rhs.forcesNoTransaction && lhs.isOmitted == rhs.isOmitted
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(path)
-        hasher.combine(contents)
-        hasher.combine(firstLine)
-        hasher.combine(forcesNoTransaction)
-        hasher.combine(isOmitted)
-    }
+    public var checksum: String { Checksum.normalizedSHA256(contents) }
 }
 
 /// One version of the schema: its number, its description, and the up and down scripts (either may be absent).

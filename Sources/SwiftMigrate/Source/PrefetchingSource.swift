@@ -7,7 +7,7 @@ import Foundation
 /// The first ``load(reading:)`` for the directions given here waits for that read and returns its result, errors
 /// included; any other load, and any later one, reads `base` again. `migrate up`, `status` and `down` use it:
 /// with 1,000 applied migrations, the drift check's reading of every up file is then mostly done by the time
-/// the database answers (docs/benchmarks.md). The up files' checksums are computed on that thread as well.
+/// the database answers (docs/benchmarks.md).
 ///
 /// ```swift
 /// let source = PrefetchingSource(DirectorySource(path: "migrations"), reading: [.up])
@@ -30,17 +30,7 @@ public final class PrefetchingSource: MigrationSource, @unchecked Sendable {
         self.directions = directions
         done.enter()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            let result = Result { () throws(MigrateError) -> LoadedSource in
-                var loaded = try base.load(reading: directions)
-                // The drift check hashes every applied up file once the database has answered: hash them here,
-                // while it is still connecting.
-                if directions.contains(.up) {
-                    for index in loaded.migrations.indices where loaded.migrations[index].up?.isOmitted == false {
-                        loaded.migrations[index].up = loaded.migrations[index].up?.withChecksum()
-                    }
-                }
-                return loaded
-            }
+            let result = Result { () throws(MigrateError) -> LoadedSource in try base.load(reading: directions) }
             lock.withLock { prefetched = result }
             done.leave()
         }
