@@ -10,7 +10,9 @@ cleanup=()  # servers to stop
 scratch=()  # directories to remove
 trap 'for dir in "${cleanup[@]}"; do scripts/postgres-stop.sh "$dir"; done; rm -rf "${scratch[@]}"' EXIT
 if [[ -z ${MIGRATE_TEST_POSTGRES_URL:-} ]]; then
-  eval "$(scripts/postgres-start.sh)"
+  # An assignment, not eval "$(...)": under `set -e` a failed start must stop the run here, with its message.
+  started=$(scripts/postgres-start.sh)
+  eval "$started"
   cleanup+=("$MIGRATE_TEST_POSTGRES_DIR")
 fi
 if [[ -z ${MIGRATE_TEST_TLS_PORT:-} ]]; then
