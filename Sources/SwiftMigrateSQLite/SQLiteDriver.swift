@@ -42,6 +42,9 @@ public final class SQLiteDriver: DatabaseDriver {
     public let configuration: Configuration
     /// The driver's own queue, where every SQLite call runs.
     public var preferredExecutor: (any TaskExecutor)? { queue }
+    /// `x-no-tx-wrap=true`: the scripts manage their own transactions (for `PRAGMA foreign_keys = OFF`, which
+    /// SQLite ignores inside one), so none is opened around them.
+    public var noTransactionWrap: String? { configuration.noTransactionWrap ? "x-no-tx-wrap in the database URL" : nil }
 
     private let connection: SQLiteConnection
     private let queue: SQLiteQueue

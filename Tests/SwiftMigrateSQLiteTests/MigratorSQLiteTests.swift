@@ -24,11 +24,11 @@ import Testing
     ]
 
     func withMigrator<T>(
-        _ files: [String: String] = files, _ body: (Migrator, SQLiteDriver, String) async throws -> T
+        _ files: [String: String] = files, query: String = "", _ body: (Migrator, SQLiteDriver, String) async throws -> T
     ) async throws -> T {
         try await withTemporaryDirectory { directory in
             let path = "\(directory)/app.db"
-            let driver = try await SQLiteDriver.open(url: DatabaseURL("sqlite://\(path)"), logger: testLogger)
+            let driver = try await SQLiteDriver.open(url: DatabaseURL("sqlite://\(path)\(query)"), logger: testLogger)
             let migrator = Migrator(source: InMemorySource(files: files), driver: driver, logger: testLogger)
             do {
                 let result = try await body(migrator, driver, path)
@@ -118,6 +118,61 @@ import Testing
             #expect(try await migrator.version() == DatabaseVersion(version: 1, dirty: false))
             // The lock was released: another run goes on.
             #expect(try await migrator.up().count == 2)
+        }
+    }
+
+    /// SQLite's table rebuild: foreign keys off, copy, drop, rename. Inside a transaction SQLite ignores the
+    /// PRAGMA, and the DROP TABLE would cascade to the posts; the script therefore runs outside one.
+    @Test func foreignKeysPragmaRunsOutsideATransaction() async throws {
+        let files = [
+            "1_users.up.sql": """
+                CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+                CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id) ON DELETE CASCADE);
+                INSERT INTO users VALUES (1, 'a');
+                INSERT INTO posts VALUES (10, 1), (11, 1);
+                """,
+            "2_rebuild_users.up.sql": """
+                PRAGMA foreign_keys = OFF;
+                CREATE TABLE users_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');
+                INSERT INTO users_new SELECT id, name FROM users;
+                DROP TABLE users;
+                ALTER TABLE users_new RENAME TO users;
+                PRAGMA foreign_keys = ON;
+                """,
+        ]
+        try await withMigrator(files, query: "?_fk=1") { (migrator, _, path) async throws in
+            let events = EventLog()
+            var observed = migrator
+            observed.observer = { events.append($0) }
+            try await observed.up()
+            #expect(events.modes == [.transaction, .noTransaction(reason: "PRAGMA foreign_keys")])
+            #expect(try sqlite3CLI(path, "SELECT group_concat(id) FROM posts") == "10,11")
+            #expect(try await migrator.version() == DatabaseVersion(version: 2, dirty: false))
+        }
+    }
+
+    /// golang-migrate's `x-no-tx-wrap=true`: no transaction around a migration, so a failure keeps what ran
+    /// before it and leaves the version dirty, as golang-migrate does.
+    @Test func noTransactionWrapRunsEveryMigrationOutsideATransaction() async throws {
+        let files = [
+            "1_users.up.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+            "2_posts.up.sql": "CREATE TABLE posts (id INTEGER);\nINSERT INTO nowhere VALUES (1);\n",
+        ]
+        try await withMigrator(files, query: "?x-no-tx-wrap=true") { (migrator, _, path) async throws in
+            let events = EventLog()
+            var observed = migrator
+            observed.observer = { events.append($0) }
+            let error = await #expect(throws: MigrateError.self) { try await observed.up() }
+            #expect(error?.message == "no such table: nowhere")
+            #expect(events.modes == Array(repeating: .noTransaction(reason: "x-no-tx-wrap in the database URL"), count: 2))
+            #expect(try schemaNames(path).contains("posts"))
+            #expect(try await migrator.version() == DatabaseVersion(version: 2, dirty: true))
+        }
+        // Without it, the same failure changes nothing.
+        try await withMigrator(files) { (migrator, _, path) async throws in
+            await #expect(throws: MigrateError.self) { try await migrator.up() }
+            #expect(try schemaNames(path).contains("posts") == false)
+            #expect(try await migrator.version() == DatabaseVersion(version: 1, dirty: false))
         }
     }
 

@@ -48,6 +48,7 @@ public struct HistoryRecord: Sendable, Hashable, Codable {
 extension DatabaseDriver {
     public var lockIsRemote: Bool { false }
     public var preferredExecutor: (any TaskExecutor)? { nil }
+    public var noTransactionWrap: String? { nil }
 
     public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
         try await writeVersion(state)
@@ -114,6 +115,10 @@ public protocol DatabaseDriver: AnyObject, Sendable {
     /// (PostgreSQL's event loop, SQLite's queue), so each of the thousands of calls of a long run resumes without
     /// a hop to another thread. Defaults to nil (no preference).
     var preferredExecutor: (any TaskExecutor)? { get }
+    /// When set, every migration runs outside a transaction of the runner's, statement by statement with the
+    /// dirty flag around it (as a `-- +migrate notransaction` script does), and this says why: the URL asked for
+    /// it (golang-migrate's SQLite `x-no-tx-wrap`), so the scripts manage their own transactions. Defaults to nil.
+    var noTransactionWrap: String? { get }
 
     /// Reads the version row; ``DatabaseVersion/none`` when the table is empty or missing.
     func readVersion() async throws -> DatabaseVersion

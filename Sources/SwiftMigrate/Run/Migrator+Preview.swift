@@ -35,7 +35,7 @@ extension Migrator {
         let plan = try await checkedPlan(request, migrations: loaded.migrations, current: current)
         var steps: [MigrationPreview.Step] = []
         for step in plan.steps {
-            let script = try step.script.map { script throws(MigrateError) in try SQLScript(script, dialect: driver.dialect) }
+            let script = try step.script.map { script throws(MigrateError) in try split(script) }
             steps.append(.init(
                 step: step, path: step.script?.path, mode: script?.executionMode ?? .transaction,
                 statementCount: script?.statements.count ?? 0, script: script

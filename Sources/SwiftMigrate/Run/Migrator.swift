@@ -119,7 +119,7 @@ public struct Migrator: Sendable {
             var scripts: [SQLScript?] = []
             scripts.reserveCapacity(plan.steps.count)
             for step in plan.steps {
-                scripts.append(try step.script.map { script throws(MigrateError) in try SQLScript(script, dialect: driver.dialect) })
+                scripts.append(try step.script.map { script throws(MigrateError) in try split(script) })
             }
             if singleTransaction {
                 if let index = scripts.firstIndex(where: { $0.map { $0.executionMode != .transaction } ?? false }),
@@ -205,6 +205,12 @@ public struct Migrator: Sendable {
     }
 
     // MARK: Internals
+
+    /// Splits a script as this database runs it: in its dialect, and outside a transaction when the driver
+    /// says every migration must (``DatabaseDriver/noTransactionWrap``).
+    func split(_ script: MigrationScript) throws(MigrateError) -> SQLScript {
+        try SQLScript(script, dialect: driver.dialect, noTransactionReason: driver.noTransactionWrap)
+    }
 
     /// Runs a step; when a transactional one gave up waiting for a table lock (it was rolled back, nothing
     /// changed), waits a jittered, doubling pause (1 s, 2 s, 4 s ... at most 30 s, ±50%) and runs it again,

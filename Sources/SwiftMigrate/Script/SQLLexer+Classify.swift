@@ -112,6 +112,13 @@ extension SQLLexer {
         }
         if postgres && word(0, "abort") { return .rollback }
         if word(0, "vacuum") { return .nonTransactional("VACUUM") }
+        // SQLite ignores a change of foreign_keys inside a transaction, silently: a table rebuild that turns them
+        // off would then cascade or fail at its DROP TABLE. Reading the setting (`PRAGMA foreign_keys`) is harmless.
+        if !postgres && word(0, "pragma") && word(1, "foreign_keys")
+            && (statement.tokens.count > 2 || statement.topLevelParen)
+        {
+            return .nonTransactional("PRAGMA foreign_keys")
+        }
         return postgres ? postgresNonTransactional() ?? .regular : .regular
     }
 

@@ -13,6 +13,7 @@ extension SQLLexer {
             statement.pendingBegin = -1
         }
         if statement.subscription { trackOption(token) }
+        if kind == .openParen && statement.parenDepth == 0 { statement.topLevelParen = true }
         guard statement.parenDepth == 0, kind != .openParen, kind != .closeParen else { return }
         statement.topLevelCount += 1
         if statement.tokens.count < Self.tokenCapacity { statement.tokens.append(token) }

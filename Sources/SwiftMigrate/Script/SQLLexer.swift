@@ -30,6 +30,8 @@ struct SQLLexer {
         /// The first tokens outside parentheses, for classification.
         var tokens: [Token] = []
         var topLevelCount = 0
+        /// A parenthesis opened outside any other (`PRAGMA foreign_keys(0)`): not in `tokens`.
+        var topLevelParen = false
         var concurrently = false
         /// CREATE / ALTER SUBSCRIPTION: watch for `create_slot = false`, `connect = false`, `refresh = false`.
         var subscription = false

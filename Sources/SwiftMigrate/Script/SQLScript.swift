@@ -37,7 +37,11 @@ public struct SQLScript: Sendable {
     ///   dollar quote, quoted identifier, block comment, function or trigger body, or
     ///   `-- +migrate StatementBegin`; a psql meta-command (`\set`, `\copy`, ...); or PostgreSQL
     ///   `COPY ... FROM STDIN` (its rows would follow as text only psql can send).
-    public init(_ script: MigrationScript, dialect: SQLDialect) throws(MigrateError) {
+    ///
+    /// - Parameter noTransactionReason: when set, the script runs outside a transaction whatever it contains,
+    ///   and this says why (a driver's ``DatabaseDriver/noTransactionWrap``); its own BEGIN and COMMIT then run
+    ///   as written.
+    public init(_ script: MigrationScript, dialect: SQLDialect, noTransactionReason: String? = nil) throws(MigrateError) {
         guard !script.isOmitted else {
             throw MigrateError(.invalidSource, "\(script.path) was listed but not read: load the source with its \(script.path.contains(".down.") ? "down" : "up") files")
         }
@@ -50,7 +54,11 @@ public struct SQLScript: Sendable {
             }
         }
         var statements = try lexed.get()
-        executionMode = Self.executionMode(of: &statements, forcedNoTransaction: script.forcesNoTransaction)
+        if let noTransactionReason {
+            executionMode = .noTransaction(reason: noTransactionReason)
+        } else {
+            executionMode = Self.executionMode(of: &statements, forcedNoTransaction: script.forcesNoTransaction)
+        }
         self.statements = statements
         self.path = script.path
         self.dialect = dialect

@@ -72,6 +72,10 @@ struct SQLScriptModeTests {
         ("ROLLBACK TRANSACTION TO SAVEPOINT s", .regular),
         ("CREATE INDEX CONCURRENTLY ON t (x)", .regular),
         ("CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END", .regular),
+        ("PRAGMA foreign_keys = OFF", .nonTransactional("PRAGMA foreign_keys")),
+        ("pragma FOREIGN_KEYS(0)", .nonTransactional("PRAGMA foreign_keys")),
+        ("PRAGMA foreign_keys", .regular),
+        ("PRAGMA foreign_key_check", .regular),
     ])
     func sqliteStatementKinds(sql: String, kind: Kind) throws {
         #expect(try F.script(sql, .sqlite).statements.map(\.kind) == [kind])
