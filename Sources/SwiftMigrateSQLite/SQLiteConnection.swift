@@ -174,8 +174,8 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// The failure of a statement starting at `statementStart`: SQLite's error offset is relative to the
-    /// text handed to `sqlite3_prepare_v2`, so it is shifted to the whole string. When SQLite gives none
-    /// (a run-time error), the statement's first token is the best position there is.
+    /// text handed to `sqlite3_prepare_v2`, so it is shifted to the whole string. When SQLite gives none, the
+    /// name its message names (``SQLiteErrorPosition``), else (a run-time error) the statement's first token.
     private func failure(
         _ db: OpaquePointer, code: Int32, statementStart: Int, text: UnsafeBufferPointer<CChar>
     ) -> DatabaseFailure {
@@ -184,34 +184,11 @@ final class SQLiteConnection: @unchecked Sendable {
         let errorOffset = Int(sqlite3_error_offset(db))
         let position = errorOffset >= 0
             ? statementStart + errorOffset
-            : Self.firstToken(in: text, from: statementStart)
+            : SQLiteErrorPosition.name(in: message, text: text, from: statementStart)
+                ?? SQLiteErrorPosition.firstToken(in: text, from: statementStart)
         // The extended code is the precise one; the returned code is the fallback should SQLite have reset it.
         let sqlState = name == "SQLITE_OK" ? SQLiteResultCode.name(code) : name
         return DatabaseFailure(message: message, sqlState: sqlState, position: .utf8Offset(position))
-    }
-
-    /// The offset of the first byte after whitespace and comments, from `start`.
-    static func firstToken(in text: UnsafeBufferPointer<CChar>, from start: Int) -> Int {
-        let length = text.count - 1
-        var index = start
-        func byte(_ at: Int) -> UInt8 { at < length ? UInt8(bitPattern: text[at]) : 0 }
-        while index < length {
-            switch byte(index) {
-            case 0x20, 0x09, 0x0A, 0x0D, 0x0C:
-                index += 1
-            case UInt8(ascii: "-") where byte(index + 1) == UInt8(ascii: "-"):
-                while index < length && byte(index) != 0x0A { index += 1 }
-            case UInt8(ascii: "/") where byte(index + 1) == UInt8(ascii: "*"):
-                index += 2
-                while index < length && !(byte(index) == UInt8(ascii: "*") && byte(index + 1) == UInt8(ascii: "/")) {
-                    index += 1
-                }
-                index = min(index + 2, length)
-            default:
-                return index
-            }
-        }
-        return start
     }
 
     /// SQLite copies bound text before the call returns (`SQLITE_TRANSIENT`).

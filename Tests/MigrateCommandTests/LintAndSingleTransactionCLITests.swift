@@ -97,8 +97,8 @@ import Testing
         let db = dir.path("app.db")
         let failed = try CLI.run(["-path", migrations, "-database", "sqlite://\(db)", "up", "--single-transaction"])
         #expect(failed.status == 1, "\(failed)")
-        // SQLite reports no offset for an unknown table: the location is the statement's start.
-        #expect(failed.stderr.contains("3_c.up.sql:2:1: error: no such table: missing"), "\(failed)")
+        // SQLite reports no offset for an unknown table: the location is the table name's, found in the statement.
+        #expect(failed.stderr.contains("3_c.up.sql:2:13: error: no such table: missing"), "\(failed)")
         #expect(failed.stderr.contains("all 3 migrations were rolled back, nothing was applied"))
         #expect(try SQLite3.query(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('a', 'b', 'c')") == "0")
         #expect(try SQLite3.query(db, "SELECT count(*) FROM schema_migrations") == "0")

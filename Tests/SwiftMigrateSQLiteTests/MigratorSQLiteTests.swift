@@ -83,8 +83,8 @@ import Testing
             let error = await #expect(throws: MigrateError.self) { try await migrator.up() }
             #expect(error?.code == .statementFailed)
             #expect(error?.message == "no such table: nowhere")
-            // SQLite reports no offset for an unknown table: the location is the statement's start.
-            #expect(error?.location == SourceLocation(file: "memory/2_posts.sql", line: 3, column: 1))
+            // SQLite reports no offset for an unknown table: the location is the name's, found in the statement.
+            #expect(error?.location == SourceLocation(file: "memory/2_posts.sql", line: 3, column: 13))
             #expect(error?.sourceLine == "INSERT INTO nowhere VALUES (1);")
             #expect(error?.version == 2)
             #expect(try await migrator.version() == DatabaseVersion(version: 1, dirty: false))

@@ -52,6 +52,24 @@ struct SQLiteDriverExecuteTests {
         }
     }
 
+    /// SQLite gives no offset for these (3.40): the position is the name its message names, found in the
+    /// statement past comments and strings; the first use for a missing object, the last for a duplicate.
+    @Test("a missing or duplicate name SQLite does not locate points at the name", arguments: [
+        ("CREATE TABLE a (id INTEGER);\nINSERT INTO a (id)\n  SELECT id FROM nowhere", "no such table: nowhere", "nowhere", false),
+        ("-- DROP TABLE gone\nDROP TABLE IF EXISTS other; DROP TABLE /* gone */ \"Gone\"", "no such table: Gone", "\"Gone\"", false),
+        ("CREATE TABLE d (id INTEGER, note TEXT DEFAULT 'id', ID TEXT)", "duplicate column name: ID", "ID", true),
+        ("DROP INDEX main.[gone_idx]", "no such index: main.gone_idx", "[gone_idx]", false),
+    ])
+    func unlocatedNameOffset(sql: String, message: String, name: String, last: Bool) async throws {
+        try await withTemporaryDirectory { directory in
+            let driver = try await openDriver(in: directory)
+            let failure = await #expect(throws: DatabaseFailure.self) { try await driver.execute(sql) }
+            #expect(failure?.message == message)
+            #expect(failure?.position == .utf8Offset(utf8Offset(of: name, in: sql, last: last)))
+            try await driver.close()
+        }
+    }
+
     @Test("a run-time error names the extended code and points at its statement")
     func runtimeErrorOffset() async throws {
         try await withTemporaryDirectory { directory in
