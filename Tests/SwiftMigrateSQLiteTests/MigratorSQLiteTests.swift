@@ -168,11 +168,31 @@ import Testing
             #expect(try schemaNames(path).contains("posts"))
             #expect(try await migrator.version() == DatabaseVersion(version: 2, dirty: true))
         }
+        // --single-transaction cannot keep a promise the URL rules out: refused, nothing applied.
+        try await withMigrator(files, query: "?x-no-tx-wrap=true") { (migrator, _, path) async throws in
+            let error = await #expect(throws: MigrateError.self) { try await migrator.run(.upAll, singleTransaction: true) }
+            #expect(error?.message == "cannot run the migrations in one transaction: x-no-tx-wrap in the database URL asks that none be wrapped in a transaction; nothing was applied")
+            #expect(try schemaNames(path) == [])
+        }
         // Without it, the same failure changes nothing.
         try await withMigrator(files) { (migrator, _, path) async throws in
             await #expect(throws: MigrateError.self) { try await migrator.up() }
             #expect(try schemaNames(path).contains("posts") == false)
             #expect(try await migrator.version() == DatabaseVersion(version: 1, dirty: false))
+        }
+    }
+
+    @Test func singleTransactionRefusalSaysWhatToRunFirst() async throws {
+        // A non-transactional first file: nothing can go before it in the transaction.
+        try await withMigrator(["1_vacuum.up.sql": "VACUUM;\n", "2_t.up.sql": "CREATE TABLE t (id INTEGER);\n"]) { (migrator, _, _) async throws in
+            let error = await #expect(throws: MigrateError.self) { try await migrator.run(.upAll, singleTransaction: true) }
+            #expect(error?.message == "cannot run the migrations in one transaction: memory/1_vacuum.up.sql must run outside a transaction (VACUUM); nothing was applied")
+            #expect(error?.hint == "apply it on its own first (`up 1`), then the rest with --single-transaction")
+        }
+        // Later: the ones before it go in one transaction first.
+        try await withMigrator(Self.files) { (migrator, _, _) async throws in
+            let error = await #expect(throws: MigrateError.self) { try await migrator.run(.upAll, singleTransaction: true) }
+            #expect(error?.hint == "apply the migrations before it in one transaction (`up 2` with --single-transaction), then this one on its own")
         }
     }
 

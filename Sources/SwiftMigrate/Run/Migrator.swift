@@ -122,6 +122,13 @@ public struct Migrator: Sendable {
                 scripts.append(try step.script.map { script throws(MigrateError) in try split(script) })
             }
             if singleTransaction {
+                if let reason = driver.noTransactionWrap {
+                    throw MigrateError(
+                        .invalidArgument,
+                        "cannot run the migrations in one transaction: \(reason) asks that none be wrapped in a transaction; nothing was applied",
+                        hint: "drop --single-transaction, or remove that setting from the database URL"
+                    )
+                }
                 if let index = scripts.firstIndex(where: { $0.map { $0.executionMode != .transaction } ?? false }),
                     case .noTransaction(let reason)? = scripts[index]?.executionMode
                 {
@@ -131,7 +138,9 @@ public struct Migrator: Sendable {
                         "cannot run the migrations in one transaction: \(path) must run outside a transaction (\(reason)); nothing was applied",
                         version: plan.steps[index].migration.version,
                         location: SourceLocation(file: path, line: 1, column: 1),
-                        hint: "apply the migrations before it in one transaction (`up \(index)` with --single-transaction), then this one on its own"
+                        hint: index == 0
+                            ? "apply it on its own first (`up 1`), then the rest with --single-transaction"
+                            : "apply the migrations before it in one transaction (`up \(index)` with --single-transaction), then this one on its own"
                     )
                 }
                 try await driver.prepare()
