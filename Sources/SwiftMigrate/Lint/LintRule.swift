@@ -145,7 +145,8 @@ extension LintRule {
         "sqlite-unsupported-alter-table", .error, dialects: [.sqlite], checksDownFiles: true,
         summary: "SQLite's ALTER TABLE only renames, adds a plain column or drops a column; anything else fails",
         recipe: "rebuild the table: CREATE TABLE new_t (...); INSERT INTO new_t SELECT ... FROM t; DROP TABLE t; "
-            + "ALTER TABLE new_t RENAME TO t; then recreate indexes, triggers and views"
+            + "ALTER TABLE new_t RENAME TO t; then recreate indexes, triggers and views (with foreign keys "
+            + "enforced and other tables referencing t, PRAGMA foreign_keys = OFF first and ON last)"
     )
 
     /// Every rule, in the order the documentation lists them.
