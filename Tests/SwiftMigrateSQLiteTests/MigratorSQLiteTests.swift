@@ -174,6 +174,11 @@ import Testing
             #expect(error?.message == "cannot run the migrations in one transaction: x-no-tx-wrap in the database URL asks that none be wrapped in a transaction; nothing was applied")
             #expect(try schemaNames(path) == [])
         }
+        // With nothing pending there is nothing to refuse.
+        try await withMigrator(["1_users.up.sql": files["1_users.up.sql"]!], query: "?x-no-tx-wrap=true") { (migrator, _, _) async throws in
+            #expect(try await migrator.up().count == 1)
+            #expect(try await migrator.run(.upAll, singleTransaction: true).isEmpty)
+        }
         // Without it, the same failure changes nothing.
         try await withMigrator(files) { (migrator, _, path) async throws in
             await #expect(throws: MigrateError.self) { try await migrator.up() }

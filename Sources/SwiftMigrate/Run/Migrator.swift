@@ -122,16 +122,17 @@ public struct Migrator: Sendable {
                 scripts.append(try step.script.map { script throws(MigrateError) in try split(script) })
             }
             if singleTransaction {
-                if let reason = driver.noTransactionWrap {
-                    throw MigrateError(
-                        .invalidArgument,
-                        "cannot run the migrations in one transaction: \(reason) asks that none be wrapped in a transaction; nothing was applied",
-                        hint: "drop --single-transaction, or remove that setting from the database URL"
-                    )
-                }
                 if let index = scripts.firstIndex(where: { $0.map { $0.executionMode != .transaction } ?? false }),
                     case .noTransaction(let reason)? = scripts[index]?.executionMode
                 {
+                    if let setting = driver.noTransactionWrap {
+                        // Not this file's doing: the URL rules out a transaction for every file.
+                        throw MigrateError(
+                            .invalidArgument,
+                            "cannot run the migrations in one transaction: \(setting) asks that none be wrapped in a transaction; nothing was applied",
+                            hint: "drop --single-transaction, or remove that setting from the database URL"
+                        )
+                    }
                     let path = plan.steps[index].script?.path ?? plan.steps[index].label
                     throw MigrateError(
                         .invalidArgument,

@@ -55,11 +55,11 @@ import Testing
         #expect(prefetched.migrations == plain.migrations)
         #expect(prefetched.displayName == plain.displayName)
         #expect(prefetched.migrations[41].down?.isOmitted == true)
-        // The checksums computed on the reading thread are the ones the plain load computes when asked.
+        // The drift checksums of prefetched scripts are the plain load's.
         #expect(prefetched.migrations.map { $0.up?.checksum } == plain.migrations.map { $0.up?.checksum })
     }
 
-    /// A checksum computed ahead never outlives the text it was computed from.
+    /// A prefetched script's checksum follows its contents when they change.
     @Test func aPrefetchedChecksumFollowsTheContents() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
