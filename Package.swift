@@ -8,18 +8,23 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "swift-migrate",
-    platforms: [.macOS(.v13)],
+    // macOS 15: Synchronization's Mutex and TaskExecutor (the drivers' preferred executors) need it.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "migrate", targets: ["MigrateCommand"]),
         .library(name: "SwiftMigrate", targets: ["SwiftMigrate"]),
         .library(name: "SwiftMigratePostgres", targets: ["SwiftMigratePostgres"]),
         .library(name: "SwiftMigrateSQLite", targets: ["SwiftMigrateSQLite"]),
         .library(name: "SwiftMigrateModels", targets: ["SwiftMigrateModels"]),
+        .library(name: "SwiftMigrateService", targets: ["SwiftMigrateService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         // The engine: sources, the SQL lexer, the planner, the runner. Imports no database.
@@ -48,6 +53,19 @@ let package = Package(
         .target(
             name: "SwiftMigrateSQLite",
             dependencies: ["SwiftMigrate", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Migrating inside a Swift service: a ServiceLifecycle service on the app's own PostgresClient. Its own
+        // product, so that the engine and the drivers do not depend on ServiceLifecycle.
+        .target(
+            name: "SwiftMigrateService",
+            dependencies: [
+                "SwiftMigrate",
+                "SwiftMigratePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Code generation: Swift models from a DatabaseCatalog (`migrate models`). Knows no database.
@@ -83,6 +101,23 @@ let package = Package(
             name: "QuickstartModels",
             dependencies: ["SwiftMigrateSQLite"],
             path: "examples/quickstart/Models",
+            swiftSettings: swiftSettings
+        ),
+        // The example service (examples/hummingbird-service): a Hummingbird 2 app that migrates its database at
+        // startup through MigrationService on its own PostgresClient, then serves the trading models as JSON.
+        .executableTarget(
+            name: "TradingService",
+            dependencies: [
+                "SwiftMigrate",
+                "SwiftMigrateService",
+                "TradingModels",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "examples/hummingbird-service/Sources/TradingService",
+            resources: [.copy("migrations")],
             swiftSettings: swiftSettings
         ),
         // The generator's golden output for a small catalog (Tests/SwiftMigrateModelsTests), compiled so that
@@ -130,6 +165,18 @@ let package = Package(
             dependencies: ["SwiftMigrate", "SwiftMigrateSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "SwiftMigrateServiceTests",
+            dependencies: [
+                "SwiftMigrate", "SwiftMigratePostgres", "SwiftMigrateService",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Starts the example service's binary against the test server and talks HTTP to it.
+        .testTarget(name: "TradingServiceTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "MigrateCommandTests",
             dependencies: ["SwiftMigrate"],

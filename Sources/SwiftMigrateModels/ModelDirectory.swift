@@ -108,4 +108,12 @@ public struct ModelDirectory: Sendable {
             try read(name)?.hasPrefix(ModelGenerator.headerMarker) == true
         }
     }
+
+    /// The custom file (`NAMEModel.swift`, yours) beside a generated file that was removed, when it exists: it
+    /// extends a model that no longer exists, and is kept for you to delete or move.
+    public func orphanedCustomFile(after change: Change) -> String? {
+        guard case .removed(let name) = change else { return nil }
+        let custom = name.replacingOccurrences(of: ModelGenerator.generatedSuffix, with: ".swift")
+        return FileManager.default.fileExists(atPath: URL(fileURLWithPath: path).appendingPathComponent(custom).path) ? custom : nil
+    }
 }

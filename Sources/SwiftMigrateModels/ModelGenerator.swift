@@ -44,6 +44,10 @@ public struct ModelGenerator: Sendable {
             self.tablePatterns = tablePatterns
             self.typeMap = typeMap
         }
+
+        /// Whether generated files of relations that are gone should be removed: only when every relation is
+        /// generated (no pattern, or `*`); with other patterns, files outside them are not this run's to judge.
+        public var coversEveryRelation: Bool { tablePatterns.isEmpty || tablePatterns.contains("*") }
     }
 
     /// The generated header's first line; `-check` and the writer recognise generated files by it.

@@ -1,5 +1,6 @@
 import PostgresNIO
 import SwiftMigrate
+import Synchronization
 
 extension PostgresDriver: CatalogReading {
     /// Reads the tables, views, materialized views and enums of `schema` from `pg_catalog` for model

@@ -2,10 +2,11 @@ import Foundation
 import Logging
 import PostgresNIO
 import SwiftMigrate
+import Synchronization
 
 extension PostgresDriver {
     /// Builds PostgresNIO's configuration from checked options: endpoint, credentials, TLS, startup parameters.
-    static func configuration(_ options: Options, url: DatabaseURL) throws(MigrateError) -> PostgresConnection.Configuration {
+    static func connectionConfiguration(_ options: Options, url: DatabaseURL) throws(MigrateError) -> PostgresConnection.Configuration {
         var configuration: PostgresConnection.Configuration
         switch options.endpoint {
         case .tcp(let host, let port):
@@ -103,7 +104,7 @@ extension PostgresDriver {
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
-    private static let connectionIDs = Locked(0)
+    private static let connectionIDs = Mutex(0)
 
     /// Opens a connection, turning every failure into `cannot connect to URL: reason`.
     static func connect(
@@ -166,7 +167,7 @@ extension PostgresDriver {
         }
         return MigrateError(
             .connection, "cannot connect to \(url.redacted): \(url.scrub(reason))", sqlState: sqlState,
-            detail: detail.map(url.scrub), hint: hint.map(url.scrub)
+            detail: detail.map(url.scrub), hint: hint.map(url.scrub), underlying: error
         )
     }
 
@@ -207,20 +208,5 @@ extension PostgresDriver {
         case let error?:
             return "\(error)"
         }
-    }
-}
-
-/// A value behind a lock: the driver's few mutable flags. `Synchronization.Mutex` needs macOS 15 and the package
-/// supports macOS 13, so this is the portable equivalent.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

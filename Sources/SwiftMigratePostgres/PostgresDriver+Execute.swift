@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import SwiftMigrate
+import Synchronization
 
 extension PostgresDriver {
     /// Runs one statement of a migration with the extended query protocol, reading every row so that an error
@@ -40,14 +41,13 @@ extension PostgresDriver {
         guard error.code == .server, let info = error.serverInfo, !Self.isFatal(info) else {
             return connectionLost(error)
         }
-        var failure = DatabaseFailure(
-            message: url.scrub(info[.message] ?? "statement failed"), sqlState: info[.sqlState],
-            detail: info[.detail].map(url.scrub), hint: info[.hint].map(url.scrub),
-            position: info[.position].flatMap { Int($0) }.map { .character($0) }
-        )
         // 55P03 lock_not_available: lock_timeout expired (or NOWAIT); nothing ran, so the migration may be retried.
-        failure.isLockTimeout = info[.sqlState] == "55P03"
-        return failure
+        return DatabaseFailure(
+            info[.sqlState] == "55P03" ? .tableLockTimeout : .statementFailed,
+            message: scrub(info[.message] ?? "statement failed"), sqlState: info[.sqlState],
+            detail: info[.detail].map(scrub), hint: info[.hint].map(scrub),
+            position: info[.position].flatMap { Int($0) }.map { .character($0) }, underlying: error
+        )
     }
 
     static func isFatal(_ info: PSQLError.ServerInfo) -> Bool {
@@ -78,8 +78,8 @@ extension PostgresDriver {
             if let underlying = error.underlying { reason += ": \(underlying)" }
         }
         return MigrateError(
-            .connection, "lost the connection to \(displayURL): \(url.scrub(reason))",
-            sqlState: error.serverInfo?[.sqlState]
+            .connection, "lost the connection to \(displayURL): \(scrub(reason))",
+            sqlState: error.serverInfo?[.sqlState], underlying: error
         )
     }
 
@@ -110,28 +110,34 @@ extension PostgresDriver {
         await task?.value
     }
 
-    /// PostgreSQL cancels a statement on request from another session of the same role. If that connection
-    /// cannot be made, closing ours is the only way left to stop waiting.
+    /// PostgreSQL cancels a statement on request from another session of the same role. On a connection the
+    /// driver opened, if that other connection cannot be made, closing ours is the only way left to stop
+    /// waiting; a lent connection is never closed, so the statement then runs to its end.
     func cancelRunningStatement() async {
-        var configuration = configuration
-        configuration.options.connectTimeout = .seconds(5)
-        do {
-            let side = try await PostgresConnection.connect(
-                on: connection.eventLoop, configuration: configuration, id: -Int(backendPID), logger: logger
-            )
-            var cancelled = false
+        switch ownership {
+        case .lent(let cancel):
+            if let cancel, await cancel(backendPID) { return }
+            logger.debug("the running statement could not be cancelled; waiting for it")
+        case .owned(var configuration):
+            configuration.options.connectTimeout = .seconds(5)
             do {
-                let rows = try await side.query("SELECT pg_cancel_backend(\(backendPID))", logger: logger)
-                for try await value in rows.decode(Bool.self) { cancelled = value }
+                let side = try await PostgresConnection.connect(
+                    on: connection.eventLoop, configuration: configuration, id: -Int(backendPID), logger: logger
+                )
+                var cancelled = false
+                do {
+                    let rows = try await side.query("SELECT pg_cancel_backend(\(backendPID))", logger: logger)
+                    for try await value in rows.decode(Bool.self) { cancelled = value }
+                } catch {
+                    logger.debug("cancel request failed", metadata: ["db.error": "\(scrub(String(reflecting: error)))"])
+                }
+                try? await side.close()
+                if cancelled { return }
             } catch {
-                logger.debug("cancel request failed", metadata: ["db.error": "\(String(reflecting: error))"])
+                logger.debug("cannot open a connection to cancel the statement", metadata: ["db.error": "\(scrub(String(reflecting: error)))"])
             }
-            try? await side.close()
-            if cancelled { return }
-        } catch {
-            logger.debug("cannot open a connection to cancel the statement", metadata: ["db.error": "\(url.scrub(String(reflecting: error)))"])
+            try? await connection.close()
         }
-        try? await connection.close()
     }
 
     // MARK: Internal queries
@@ -159,8 +165,8 @@ extension PostgresDriver {
                 throw connectionLost(error)
             }
             throw MigrateError(
-                .driver, "cannot \(what): \(url.scrub(info[.message] ?? "query failed"))", sqlState: info[.sqlState],
-                detail: info[.detail].map(url.scrub), hint: info[.hint].map(url.scrub)
+                .driver, "cannot \(what): \(scrub(info[.message] ?? "query failed"))", sqlState: info[.sqlState],
+                detail: info[.detail].map(scrub), hint: info[.hint].map(scrub), underlying: error
             )
         }
     }

@@ -1,5 +1,6 @@
 import PostgresNIO
 import SwiftMigrate
+import Synchronization
 
 extension PostgresDriver {
     /// Reads the schema of every non-system schema from `pg_catalog`: schemas, extensions (name and schema,

@@ -10,7 +10,7 @@ extension PostgresDriver {
     ///
     /// - parameter created: called with the scratch database's name once it exists.
     public static func withScratchDatabase<T: Sendable>(
-        server url: DatabaseURL, logger: Logger, created: ((String) -> Void)? = nil,
+        like url: DatabaseURL, logger: Logger, created: ((String) -> Void)? = nil,
         _ body: (PostgresDriver) async throws -> T
     ) async throws -> T {
         let name = "swift_migrate_verify_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import SwiftMigrate
+import Synchronization
 
 /// golang-migrate's version table and swift-migrate's history table.
 extension PostgresDriver {
@@ -64,10 +65,6 @@ extension PostgresDriver {
         } catch let error as MigrateError where error.sqlState == "42P01" {
             return .none
         }
-    }
-
-    public func writeVersion(_ state: DatabaseVersion) async throws {
-        try await writeVersion(state, recording: [])
     }
 
     /// One statement, so one round trip and atomic without a transaction of its own: rows of other versions
@@ -199,7 +196,8 @@ extension PostgresDriver {
         return records
     }
 
-    public func appendHistory(_ record: HistoryRecord) async throws {
+    /// Adds a history row, for golang-migrate's TRUNCATE-and-INSERT way of writing the version.
+    func appendHistory(_ record: HistoryRecord) async throws {
         guard state.withLock({ $0.historyAvailable }) else { return }
         try await run(
             """

@@ -30,21 +30,28 @@ import SwiftMigrate
 /// locking is unreliable on NFS anyway.)
 /// The descriptor stays open until ``close()``, because closing any descriptor of a file drops the POSIX
 /// locks that SQLite holds on it in the same process. In-memory and temporary databases take no lock.
-public final class SQLiteDriver: DatabaseDriver {
+public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading {
     /// The URL schemes this driver opens: `sqlite://` and golang-migrate's `sqlite3://`.
     public static let schemes = ["sqlite", "sqlite3"]
+    /// SQLite's dialect.
+    public static let dialect = SQLDialect.sqlite
 
     /// The database's SQL dialect.
-    public let dialect = SQLDialect.sqlite
+    public var dialect: SQLDialect { .sqlite }
     /// The database URL with its password redacted.
     public let displayURL: String
     /// The settings the database was opened with.
     public let configuration: Configuration
-    /// The driver's own queue, where every SQLite call runs.
-    public var preferredExecutor: (any TaskExecutor)? { queue }
-    /// `x-no-tx-wrap=true`: the scripts manage their own transactions (for `PRAGMA foreign_keys = OFF`, which
-    /// SQLite ignores inside one), so none is opened around them.
-    public var noTransactionWrap: String? { configuration.noTransactionWrap ? "x-no-tx-wrap in the database URL" : nil }
+    /// The driver's own queue as executor, where every SQLite call runs; with `x-no-tx-wrap=true`, the scripts
+    /// manage their own transactions (for `PRAGMA foreign_keys = OFF`, which SQLite ignores inside one), so none
+    /// is opened around them.
+    public var traits: DriverTraits {
+        DriverTraits(
+            transactionPolicy: configuration.noTransactionWrap
+                ? .scriptsManageTransactions(setting: "x-no-tx-wrap in the database URL") : .perMigration,
+            executor: queue
+        )
+    }
 
     private let connection: SQLiteConnection
     private let queue: SQLiteQueue
@@ -115,8 +122,13 @@ public final class SQLiteDriver: DatabaseDriver {
         }
     }
 
-    public func writeVersion(_ state: DatabaseVersion) async throws {
+    /// Replaces the version row and appends `records` to the history, in the open transaction or in one of its own.
+    public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
         let table = Self.identifier(configuration.migrationsTable)
+        let insertHistory = """
+            INSERT INTO \(Self.identifier(configuration.historyTable)) \
+            (version, direction, name, checksum, applied_at, duration_ms, applied_by) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """
         let begin = beginStatement
         try await perform("cannot write the version to \(configuration.migrationsTable)") { connection in
             let ownTransaction = !connection.inTransaction
@@ -130,6 +142,13 @@ public final class SQLiteDriver: DatabaseDriver {
                         "INSERT INTO \(table) (version, dirty) VALUES (?, ?)",
                         [.integer(state.version ?? -1), .integer(state.dirty ? 1 : 0)]
                     )
+                }
+                for record in records {
+                    try connection.query(insertHistory, [
+                        .integer(record.version), .text(record.direction.rawValue), .text(record.name),
+                        record.checksum.map { .text($0) } ?? .null, .text(HistoryDate.format(record.appliedAt)),
+                        .real(record.durationMs), .text(record.appliedBy),
+                    ])
                 }
                 if ownTransaction { try connection.execute("COMMIT") }
             } catch {
@@ -169,21 +188,6 @@ public final class SQLiteDriver: DatabaseDriver {
                 return []
             }
             return records
-        }
-    }
-
-    public func appendHistory(_ record: HistoryRecord) async throws {
-        let sql = """
-            INSERT INTO \(Self.identifier(configuration.historyTable)) \
-            (version, direction, name, checksum, applied_at, duration_ms, applied_by) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """
-        let values: [SQLiteValue] = [
-            .integer(record.version), .text(record.direction.rawValue), .text(record.name),
-            record.checksum.map { .text($0) } ?? .null, .text(HistoryDate.format(record.appliedAt)),
-            .real(record.durationMs), .text(record.appliedBy),
-        ]
-        try await perform("cannot add to the history in \(configuration.historyTable)") {
-            try $0.query(sql, values)
         }
     }
 

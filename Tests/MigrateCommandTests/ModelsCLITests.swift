@@ -3,7 +3,7 @@ import Testing
 
 /// `migrate models`: generation and `-check` against real PostgreSQL databases, through the built binary.
 @Suite(.serialized) struct ModelsCLITests {
-    static let trading = CLI.packageRoot.appendingPathComponent("examples/trading/migrations").path
+    static let trading = CLI.packageRoot.appendingPathComponent("examples/trading/migrations").resolvingSymlinksInPath().path
     static let tradingModels = CLI.packageRoot.appendingPathComponent("examples/trading/Models").path
 
     /// The guide's CI step: migrate a fresh database, then check the committed models against it.

@@ -99,9 +99,8 @@ import Testing
                 try await withDriver(try await db.open("x-lock-timeout=100")) { (driver) async throws in
                     let migrator = Self.migrator(driver, Self.lockFiles, .init(lockRetries: 1))
                     let error = await migrateError { try await migrator.up() }
-                    #expect(error?.code == .statementFailed)
+                    #expect(error?.code == .tableLockTimeout)
                     #expect(error?.sqlState == "55P03")
-                    #expect(error?.isLockTimeout == true)
                     #expect(error?.message == "canceling statement due to lock timeout")
                     #expect(error?.location?.file == "memory/1_add_c.up.sql")
                     #expect(try await migrator.version() == DatabaseVersion(version: nil, dirty: false))
@@ -150,7 +149,7 @@ import Testing
         try await TestDatabase.with { (db) async throws in
             let url = try db.url()
             let names = Names()
-            let seen = try await PostgresDriver.withScratchDatabase(server: url, logger: TestEnvironment.logger, created: names.append) { scratch in
+            let seen = try await PostgresDriver.withScratchDatabase(like: url, logger: TestEnvironment.logger, created: names.append) { scratch in
                 try await scratch.execute("CREATE TABLE inside (id int)")
                 return try await db.rows("SELECT datname FROM pg_database WHERE datname LIKE 'swift\\_migrate\\_verify\\_%' AND datname = '\(names.all.first ?? "")'")
             }
@@ -162,7 +161,7 @@ import Testing
             #expect(try await db.rows("SELECT count(*)::text FROM pg_tables WHERE tablename = 'inside'") == [["0"]])
 
             await #expect(throws: BodyFailed.self) {
-                try await PostgresDriver.withScratchDatabase(server: url, logger: TestEnvironment.logger, created: names.append) { _ in
+                try await PostgresDriver.withScratchDatabase(like: url, logger: TestEnvironment.logger, created: names.append) { _ in
                     throw BodyFailed()
                 }
             }

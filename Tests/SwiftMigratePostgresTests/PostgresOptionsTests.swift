@@ -116,9 +116,9 @@ import Testing
     @Test func missingRootCertificateNamesParameterAndPath() throws {
         let url = try DatabaseURL("postgres://u:hunter2@h/db?sslmode=verify-full&sslrootcert=/nonexistent/root.pem")
         let options = try Options(url: url, environment: [:])
-        #expect(throws: MigrateError.self) { try PostgresDriver.configuration(options, url: url) }
+        #expect(throws: MigrateError.self) { try PostgresDriver.connectionConfiguration(options, url: url) }
         do {
-            _ = try PostgresDriver.configuration(options, url: url)
+            _ = try PostgresDriver.connectionConfiguration(options, url: url)
         } catch {
             #expect(error.code == .invalidURL)
             #expect(error.message == "sslrootcert file /nonexistent/root.pem does not exist (database URL "
@@ -129,7 +129,7 @@ import Testing
     @Test func tlsModes() throws {
         func tls(_ mode: String) throws -> (allowed: Bool, enforced: Bool) {
             let url = try DatabaseURL("postgres://h/db?sslmode=\(mode)")
-            let configuration = try PostgresDriver.configuration(Options(url: url, environment: [:]), url: url)
+            let configuration = try PostgresDriver.connectionConfiguration(Options(url: url, environment: [:]), url: url)
             return (configuration.tls.isAllowed, configuration.tls.isEnforced)
         }
         #expect(try tls("disable") == (false, false))
@@ -138,6 +138,6 @@ import Testing
         #expect(try tls("require") == (true, true))
         #expect(try tls("verify-full") == (true, true))
         let socket = try DatabaseURL("postgres://u@%2Ftmp/db?sslmode=require")
-        #expect(try PostgresDriver.configuration(Options(url: socket, environment: [:]), url: socket).tls.isAllowed == false)
+        #expect(try PostgresDriver.connectionConfiguration(Options(url: socket, environment: [:]), url: socket).tls.isAllowed == false)
     }
 }

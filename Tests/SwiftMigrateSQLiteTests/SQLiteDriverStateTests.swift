@@ -102,11 +102,11 @@ struct SQLiteDriverStateTests {
             let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             let driver = try await openDriver(in: directory, query: "x-migrations-table=\(encoded)")
             try await driver.prepare()
-            try await driver.writeVersion(DatabaseVersion(version: 5, dirty: false))
-            #expect(try await driver.readVersion() == DatabaseVersion(version: 5, dirty: false))
-            try await driver.appendHistory(
-                HistoryRecord(version: 5, direction: .up, name: "n", checksum: nil, appliedAt: Date(timeIntervalSince1970: 0), durationMs: 1, appliedBy: "me")
+            try await driver.writeVersion(
+                DatabaseVersion(version: 5, dirty: false),
+                recording: [HistoryRecord(version: 5, direction: .up, name: "n", checksum: nil, appliedAt: Date(timeIntervalSince1970: 0), durationMs: 1, appliedBy: "me")]
             )
+            #expect(try await driver.readVersion() == DatabaseVersion(version: 5, dirty: false))
             #expect(try await driver.readHistory().count == 1)
             try await driver.close()
             #expect(try schemaNames(path) == [name, name + "_history", "x"])
@@ -149,8 +149,8 @@ struct SQLiteDriverStateTests {
                 version: 1, direction: .down, name: "create_users", checksum: nil,
                 appliedAt: Date(timeIntervalSince1970: 1_714_564_801), durationMs: 0.25, appliedBy: "ünïcode ✓"
             )
-            try await driver.appendHistory(first)
-            try await driver.appendHistory(second)
+            try await driver.writeVersion(DatabaseVersion(version: 1, dirty: false), recording: [first])
+            try await driver.writeVersion(.none, recording: [second])
             let records = try await driver.readHistory()
             #expect(records.count == 2)
             #expect(records.map(\.direction) == [.up, .down])

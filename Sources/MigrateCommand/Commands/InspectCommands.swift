@@ -94,14 +94,12 @@ enum StatusTable {
             lines.append("Never applied, below the current version: \(outOfOrder.joined(separator: ", ")). `up` skips them; "
                 + "`migrate renumber` moves them after the last version.")
         }
-        if status.current.dirty, let v = status.current.version {
+        if let recovery = status.dirtyRecovery {
             // Name the migration and the exact command: after an interrupted up of V, the last fully applied
             // version is the one before V.
-            let name = status.entries.first { $0.version == v }.map { " (\($0.name))" } ?? ""
-            let previous = status.entries.last { $0.version < v && $0.state != .missingFromSource }?.version ?? -1
-            lines.append("The database is dirty at version \(v)\(name): this migration runs outside a transaction "
-                + "and stopped half-way. Undo what it did partly, then run `migrate force \(previous)` and `migrate up` "
-                + "again (if it was a down migration that stopped, finish reverting it and run `migrate force \(v)`).")
+            var advice = recovery.advice
+            advice = advice.prefix(1).uppercased() + advice.dropFirst()
+            lines.append(advice + ".")
         }
         return lines.joined(separator: "\n")
     }

@@ -42,28 +42,21 @@ struct LintCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(options)
-        var configuration = Linter.Configuration(
+        let configuration = Linter.Configuration(
             dialect: dialect.flatMap(SQLDialect.init(rawValue:)) ?? .postgres,
             runnerSetsLockTimeout: options.dbLockTimeout != nil, warningsAsErrors: strict, disabledRules: Set(disabled)
         )
-        var migrations: [Migration] = []
+        var linted: LintReport?
         if options.hasDatabase {
-            var read = false
-            try await session.run { migrator in
-                configuration.dialect = migrator.driver.dialect
-                configuration.appliedChecksums = try await migrator.appliedChecksums()
-                if try options.databaseURL().queryValue("x-lock-timeout") != nil { configuration.runnerSetsLockTimeout = true }
-                migrations = try migrator.source.load().migrations
-                read = true
-            }
-            guard read else { throw ExitCode.failure }
+            // The database's dialect, applied checksums and lock-timeout setting (the library's lint).
+            try await session.run { migrator in linted = try await migrator.lint(configuration) }
         } else {
             try await session.reportingErrors {
-                migrations = try DirectorySource(path: try options.migrationsDirectory()).load().migrations
+                let migrations = try DirectorySource(path: try options.migrationsDirectory()).load().migrations
+                linted = Linter(configuration: configuration).lint(migrations)
             }
-            if migrations.isEmpty { throw ExitCode.failure }
         }
-        let report = Linter(configuration: configuration).lint(migrations)
+        guard let report = linted else { throw ExitCode.failure }
         if format == "json" {
             session.console.output(report.json(pretty: true))
         } else {

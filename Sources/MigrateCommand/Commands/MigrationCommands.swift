@@ -21,11 +21,11 @@ struct UpCommand: AsyncParsableCommand {
         let request: MigrationRequest = if let limit { .up(Int(limit)) } else { .upAll }
         try await session.run(prefetching: request.directionsRead) { migrator in
             if dryRun {
-                return try await PlanReport.print(request, migrator: migrator, console: session.console, options: options)
+                return try await PlanReport.print(request, migrator: migrator, console: session.console)
             }
             let applied = try await migrator.run(request, singleTransaction: singleTransaction)
-            if applied.isEmpty { throw MigrateError(.noChange, "no change") }
-            if singleTransaction {
+            session.reportNoChange(applied)
+            if singleTransaction && !applied.isEmpty {
                 session.console.error("\(applied.count) migration\(applied.count == 1 ? "" : "s") committed in one transaction")
             }
         }
@@ -48,7 +48,7 @@ struct DownCommand: AsyncParsableCommand {
         if dryRun {
             let request: MigrationRequest = if let limit { .down(Int(limit)) } else { .downAll }
             return try await session.run { migrator in
-                try await PlanReport.print(request, migrator: migrator, console: session.console, options: options)
+                try await PlanReport.print(request, migrator: migrator, console: session.console)
             }
         }
         if !all && limit == nil {
@@ -62,7 +62,7 @@ struct DownCommand: AsyncParsableCommand {
         }
         try await session.run(prefetching: MigrationRequest.downAll.directionsRead) { migrator in
             let applied = if let limit { try await migrator.down(Int(limit)) } else { try await migrator.downAll() }
-            if applied.isEmpty { throw MigrateError(.noChange, "no change") }
+            session.reportNoChange(applied)
         }
     }
 }
@@ -75,12 +75,12 @@ struct GotoCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let target = Int64(exactly: version) else { throw ValidationError("can't read version argument V") }
-        try await Session(options).run(prefetching: MigrationRequest.goto(target).directionsRead) { migrator in
+        let session = try Session(options)
+        try await session.run(prefetching: MigrationRequest.goto(target).directionsRead) { migrator in
             if dryRun {
-                return try await PlanReport.print(.goto(target), migrator: migrator, console: Console(url: try options.databaseURL()), options: options)
+                return try await PlanReport.print(.goto(target), migrator: migrator, console: session.console)
             }
-            let applied = try await migrator.goto(target)
-            if applied.isEmpty { throw MigrateError(.noChange, "no change") }
+            session.reportNoChange(try await migrator.goto(target))
         }
     }
 }

@@ -65,8 +65,7 @@ struct ModelsCommand: AsyncParsableCommand {
         do {
             let files = try generator.files(for: catalog)
             let output = ModelDirectory(path: directory)
-            // With -table, files of tables outside the patterns are not ours to judge or remove; `*` is every table.
-            let removingStale = tables.isEmpty || tables.contains("*")
+            let removingStale = generator.configuration.coversEveryRelation
             if check {
                 let changes = try output.check(files, removingStale: removingStale)
                 for change in changes {
@@ -85,12 +84,8 @@ struct ModelsCommand: AsyncParsableCommand {
                 let changes = try output.write(files, removingStale: removingStale)
                 for change in changes {
                     console.error(change.description)
-                    // The custom file of a table that is gone extends a model that no longer exists.
-                    if case .removed(let name) = change {
-                        let custom = name.replacingOccurrences(of: ModelGenerator.generatedSuffix, with: ".swift")
-                        if FileManager.default.fileExists(atPath: URL(fileURLWithPath: directory).appendingPathComponent(custom).path) {
-                            console.error("warning: \(custom) is yours and was kept; delete it or move its code, its table is gone")
-                        }
+                    if let custom = output.orphanedCustomFile(after: change) {
+                        console.error("warning: \(custom) is yours and was kept; delete it or move its code, its table is gone")
                     }
                 }
                 if changes.isEmpty { console.error("models in \(directory) are up to date") }
@@ -105,17 +100,11 @@ struct ModelsCommand: AsyncParsableCommand {
     private func readCatalog(_ session: Session) async throws -> DatabaseCatalog {
         let url = try options.databaseURL()
         do {
-            let driver = try await Drivers.open(url, logger: session.logger)
-            do {
+            return try await drivers.withDriver(url: url, logger: session.logger) { driver in
                 guard let reader = driver as? any CatalogReading else {
                     throw MigrateError(.invalidArgument, "migrate models does not support \(url.scheme) databases")
                 }
-                let catalog = try await reader.catalog(schema: schema)
-                try await driver.close()
-                return catalog
-            } catch {
-                try? await driver.close()
-                throw error
+                return try await reader.catalog(schema: schema)
             }
         } catch let error as MigrateError {
             session.console.error(error.rendered())

@@ -28,8 +28,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = try Self.request(words, all: all)
-        try await Session(options).run { migrator in
-            try await PlanReport.print(request, migrator: migrator, console: Console(url: try options.databaseURL()), options: options)
+        let session = try Session(options)
+        try await session.run { migrator in
+            try await PlanReport.print(request, migrator: migrator, console: session.console)
         }
     }
 
@@ -59,7 +60,7 @@ struct PlanCommand: AsyncParsableCommand {
 /// The dry-run table shared by `plan` and `--dry-run`.
 enum PlanReport {
     /// Prints the plan; exits 1 (like the real run would) when the run would end with an error (`limit N short`).
-    static func print(_ request: MigrationRequest, migrator: Migrator, console: Console, options: GlobalOptions) async throws {
+    static func print(_ request: MigrationRequest, migrator: Migrator, console: Console) async throws {
         let preview = try await migrator.preview(request)
         let database = migrator.driver.displayURL
         let from = preview.current.version.map { "version \($0)" } ?? "no version"
@@ -81,18 +82,12 @@ enum PlanReport {
             rows.append([planned.step.label, planned.path ?? "(no file: only the version moves)", mode, statements])
         }
         let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        // As `lint`: no missing-lock-timeout finding when the runner sets lock_timeout itself (-db-lock-timeout,
-        // or the URL's x-lock-timeout).
-        let linter = Linter(configuration: .init(
-            dialect: migrator.driver.dialect,
-            runnerSetsLockTimeout: try options.databaseURL().queryValue("x-lock-timeout") != nil
-        ))
         var warnings = 0
         for (row, planned) in zip(rows, preview.steps) {
             let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
             console.output("  " + line.trimmingCharacters(in: .whitespaces))
             // The lint findings of the file that would run, under its line.
-            for finding in linter.findings(for: planned.step.migration) where finding.direction == planned.step.direction {
+            for finding in planned.findings {
                 console.output("      \(finding)")
                 warnings += 1
             }

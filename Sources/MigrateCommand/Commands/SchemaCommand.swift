@@ -31,7 +31,7 @@ struct SchemaCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try Session(options)
         try await session.run { migrator in
-            let snapshot = try await migrator.driver.schemaSnapshot()
+            let snapshot = try await migrator.schemaSnapshot()
             if json {
                 session.console.output(try snapshot.json())
             } else {

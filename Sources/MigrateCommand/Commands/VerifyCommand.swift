@@ -34,29 +34,12 @@ struct VerifyCommand: AsyncParsableCommand {
         }) { migrator in
             var quiet = migrator
             if !options.verbose { quiet.observer = nil }
-            let trips = try await quiet.roundTrips(stopAtFirstFailure: true) { trip in
+            let report = try await quiet.verify { trip in
                 console.output(Self.describe(trip).joined(separator: "\n"))
             }
-            let migrations = try migrator.source.load().migrations
-            guard let failed = trips.first(where: { !$0.isExact }) else {
-                let count = trips.count
-                console.output("verify: \(count) migration\(count == 1 ? "" : "s") proved: every down restores the schema and every up re-applies")
-                return
-            }
-            let migration = migrations.first { $0.version == failed.version }
-            // A down that leaves objects behind usually makes the second up fail too: blame the down first.
-            let file = failed.downRestoredSchema ? migration?.up?.path : migration?.down?.path ?? migration?.up?.path
-            let what =
-                !failed.downRestoredSchema ? "the down does not restore the schema the up started from"
-                : failed.reapplyError != nil ? "the up fails when applied again after the down"
-                : "the up does not rebuild the same schema after the down"
-            throw MigrateError(
-                .verificationFailed, "version \(failed.version) (\(failed.name)): \(what)", version: failed.version,
-                location: file.map { SourceLocation(file: $0, line: 1, column: 1) },
-                hint: migration?.down == nil
-                    ? "there is no down file: add one that reverts what the up does"
-                    : "make the down file revert exactly what the up does; `migrate schema` prints the snapshots compared"
-            )
+            if let failure = report.failure { throw failure }
+            let count = report.roundTrips.count
+            console.output("verify: \(count) migration\(count == 1 ? "" : "s") proved: every down restores the schema and every up re-applies")
         }
     }
 

@@ -32,14 +32,9 @@ struct Session {
         try await reportingErrors {
             let source: any MigrationSource = directions.map { PrefetchingSource(DirectorySource(path: directory), reading: $0) }
                 ?? DirectorySource(path: directory)
-            let driver = try await Drivers.open(url, logger: logger)
-            do {
+            try await drivers.withDriver(url: url, logger: logger) { driver in
                 try await body(migrator(driver: driver, source: source))
-            } catch {
-                try? await driver.close()
-                throw error
             }
-            try await driver.close()
         }
     }
 
@@ -49,7 +44,7 @@ struct Session {
         let url = try options.databaseURL()
         let directory = try options.migrationsDirectory()
         try await reportingErrors {
-            try await Drivers.withScratch(url, logger: logger, created: created) { driver in
+            try await drivers.withScratchDatabase(like: url, logger: logger, created: created) { driver in
                 try await body(migrator(driver: driver, source: DirectorySource(path: directory)))
             }
         }
@@ -71,22 +66,23 @@ struct Session {
         return migrator
     }
 
+    /// Prints golang-migrate's `no change` when a command applied nothing: a normal result, exit 0.
+    func reportNoChange(_ applied: [AppliedMigration]) {
+        if applied.isEmpty { console.error("no change") }
+    }
+
     /// Runs `body` with signal handling; prints errors like a compiler and maps them to exit codes.
     func reportingErrors(_ body: () async throws -> Void) async throws {
+        let signals = SignalHandler.install(stopRequest: stopRequest, console: console)
+        defer { signals.cancel() }
         do {
-            let signals = SignalHandler.install(stopRequest: stopRequest, console: console)
-            defer { signals.cancel() }
             try await body()
             if options.verbose {
                 console.error("Finished after \(AppliedMigration.format(ContinuousClock.now - startTime))")
             }
         } catch let error as MigrateError {
-            if error.code == .noChange {
-                console.error("no change")
-                return
-            }
             console.error(error.rendered())
-            if error.code == .cancelled { throw ExitCode(SignalHandler.exitCode) }
+            if error.code == .cancelled { throw ExitCode(signals.exitCode) }
             throw ExitCode.failure
         } catch let error as DatabaseFailure {
             console.error("error: \(error)")

@@ -116,7 +116,8 @@ extension Migrator {
     /// files below the current version that were never applied, a dirty version. Reads only: no lock, no
     /// table created.
     public func validate() async throws -> [ValidationProblem] {
-        let loaded = try source.loadCollectingDuplicates()
+        let source = source
+        let loaded = try await offThread { () throws(MigrateError) in try source.loadCollectingDuplicates() }
         var problems = SourceValidation.problems(in: loaded, dialect: driver.dialect)
         let current = try await driver.readVersion()
         let history = try await driver.readHistory()
@@ -146,8 +147,7 @@ extension Migrator {
         if current.dirty, let version = current.version {
             problems.append(ValidationProblem(
                 kind: .dirty, version: version, path: nil,
-                message: "the database is dirty at version \(version): repair it by hand, then `migrate force V` "
-                    + "with the last fully applied version"
+                message: DirtyRecovery(dirty: current, migrations: loaded.migrations).advice
             ))
         }
         return problems.sorted { ($0.version ?? .max, $0.kind.rawValue) < ($1.version ?? .max, $1.kind.rawValue) }

@@ -3,21 +3,19 @@
 /// An error has a ``Code`` (what went wrong, for programs) and context (where, for people): the migration, the
 /// file location, the statement, and what the database said. Context is attached where it is known and the
 /// error is rethrown. `description` is safe to print: it never holds a password (URLs in it are redacted).
-public struct MigrateError: Error, Sendable, CustomStringConvertible {
+public struct MigrateError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// What kind of failure this is. Extensible: compare with the static members.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case noChange, noMigrations, invalidSource, duplicateMigration, invalidScript
+            case noMigrations, invalidSource, duplicateMigration, invalidScript
             case invalidURL, unsupportedScheme, connection, lockTimeout, dirty, shortLimit
             case missingVersion, nothingToApply, statementFailed, driver, invalidArgument, cancelled
-            case fileExists, io, modifiedMigration, validationFailed, verificationFailed
+            case fileExists, io, modifiedMigration, validationFailed, verificationFailed, tableLockTimeout
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
         public var description: String { base.rawValue }
 
-        /// Nothing to do (golang-migrate's `no change`); the CLI exits 0.
-        public static let noChange = Code(.noChange)
         /// The source holds no migration at all.
         public static let noMigrations = Code(.noMigrations)
         /// A migration source could not be read or is malformed.
@@ -44,6 +42,10 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible {
         public static let nothingToApply = Code(.nothingToApply)
         /// A migration statement failed in the database.
         public static let statementFailed = Code(.statementFailed)
+        /// A migration statement gave up waiting for a table lock (PostgreSQL's `lock_timeout`, SQLSTATE 55P03):
+        /// its transaction changed nothing, and the migrator retries it (``Migrator/Configuration/lockRetries``).
+        /// The error carries the statement's location like ``statementFailed``.
+        public static let tableLockTimeout = Code(.tableLockTimeout)
         /// Any other failure reported by a database driver.
         public static let driver = Code(.driver)
         /// A caller passed an invalid argument.
@@ -80,13 +82,14 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible {
     public var detail: String?
     /// The database's HINT, or our own advice on how to recover.
     public var hint: String?
-    /// True when a statement gave up waiting for a table lock (``DatabaseFailure/isLockTimeout``).
-    public var isLockTimeout = false
+    /// The error this one reports, when it came from elsewhere (PostgresNIO's `PSQLError`, a file system
+    /// error): for ``debugDescription`` and for callers that inspect it. Never part of ``description``.
+    public var underlying: (any Error)?
 
     public init(
         _ code: Code, _ message: String, version: Int64? = nil, location: SourceLocation? = nil,
         statement: String? = nil, sourceLine: String? = nil, sqlState: String? = nil,
-        detail: String? = nil, hint: String? = nil
+        detail: String? = nil, hint: String? = nil, underlying: (any Error)? = nil
     ) {
         self.code = code
         self.message = message
@@ -97,6 +100,7 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible {
         self.sqlState = sqlState
         self.detail = detail
         self.hint = hint
+        self.underlying = underlying
     }
 
     /// One line: `FILE:LINE:COL: MESSAGE (SQLSTATE X)`, or just the message.
@@ -106,5 +110,17 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible {
         text += message
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         return text
+    }
+
+    /// Everything known, for logs and bug reports: the description, the statement, detail and hint, and the
+    /// underlying error as its own debug description. Passwords in URLs are redacted here too.
+    public var debugDescription: String {
+        var lines = ["MigrateError(\(code)): \(description)"]
+        if let version { lines.append("version: \(version)") }
+        if let statement { lines.append("statement: \(statement)") }
+        if let detail { lines.append("detail: \(detail)") }
+        if let hint { lines.append("hint: \(hint)") }
+        if let underlying { lines.append("underlying: \(String(reflecting: underlying))") }
+        return DatabaseURL.redact(lines.joined(separator: "\n"))
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 
 /// What a running migrator tells its observer (the CLI prints these; an app may log them).
@@ -45,25 +46,19 @@ public struct AppliedMigration: Sendable, Hashable {
     }
 }
 
-/// A stop request shared between a signal handler and the migrator: the running migration finishes, then
-/// no other starts.
-public final class StopRequest: @unchecked Sendable {
-    // NSLock rather than Synchronization.Atomic: the package supports macOS 13.
-    private let lock = NSLock()
-    private var requested = false
+/// A stop request shared between a signal handler (or a service's graceful shutdown) and the migrator: the
+/// running migration finishes, then no other starts.
+public final class StopRequest: Sendable {
+    private let requested = Atomic<Bool>(false)
 
     public init() {}
 
     /// Asks the migrator to stop after the running migration.
     public func request() {
-        lock.lock()
-        requested = true
-        lock.unlock()
+        requested.store(true, ordering: .sequentiallyConsistent)
     }
 
     public var isRequested: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return requested
+        requested.load(ordering: .sequentiallyConsistent)
     }
 }

@@ -87,7 +87,7 @@ extension Migrator {
             try await driver.commitTransaction()
         } catch var error as MigrateError {
             try? await driver.rollbackTransaction()
-            if error.code == .statementFailed {
+            if error.code == .statementFailed || error.code == .tableLockTimeout {
                 let note = "the run was in one transaction: all \(steps.count) migrations were rolled back, nothing was applied"
                 error.hint = error.hint.map { $0 + "\n" + note } ?? note
             }
@@ -130,28 +130,18 @@ extension Migrator {
         case nil:
             location = SourceLocation(file: script.path, line: statement.line, column: statement.column)
         }
-        var error = MigrateError(
-            .statementFailed, failure.message, version: version, location: location, statement: statement.text,
+        return MigrateError(
+            failure.code, failure.message, version: version, location: location, statement: statement.text,
             sourceLine: script.sourceLine(location.line), sqlState: failure.sqlState, detail: failure.detail,
-            hint: failure.hint
+            hint: failure.hint, underlying: failure.underlying
         )
-        error.isLockTimeout = failure.isLockTimeout
-        return error
     }
 
-    /// How to recover from a failed non-transactional step: undo its partial work, then force the version that
-    /// is fully applied (before an up; the reverted one for a down).
+    /// How to recover from a failed non-transactional step (``DirtyRecovery``), after the database's own hint.
     private func dirtyHint(_ step: PlanStep, reason: String, underlying: String?, migrations: [Migration]) -> String {
-        let lastGood: Int64?
-        switch step.direction {
-        case .up: lastGood = migrations.last(where: { $0.version < step.migration.version })?.version
-        case .down: lastGood = step.migration.version
-        }
-        var hint = underlying.map { $0 + "\n" } ?? ""
-        hint += "this migration runs outside a transaction (\(reason)), so the database is now dirty at version "
-            + "\(step.targetVersion.map(String.init) ?? "-1"); undo what it did partly, then run "
-            + "`migrate force \(lastGood.map(String.init) ?? "-1")` and retry"
-        return hint
+        let dirty = DatabaseVersion(version: step.targetVersion, dirty: true)
+        let advice = DirtyRecovery(dirty: dirty, migrations: migrations, interrupted: step).advice
+        return (underlying.map { $0 + "\n" } ?? "") + "this migration runs outside a transaction (\(reason)); " + advice
     }
 
     func historyRecord(_ step: PlanStep, duration: Duration) -> HistoryRecord {

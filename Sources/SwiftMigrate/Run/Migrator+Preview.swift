@@ -8,8 +8,11 @@ public struct MigrationPreview: Sendable {
         /// In one transaction, or statement by statement outside one (and why).
         public var mode: SQLScript.ExecutionMode
         public var statementCount: Int
-        /// The script as the lexer split it, for callers that check it further (lint).
+        /// The script as the lexer split it, for callers that check it further.
         public var script: SQLScript?
+        /// The lint findings of the file that would run (docs/lint.md), as `migrate lint` reports them for this
+        /// database.
+        public var findings: [LintFinding]
     }
 
     /// The database's version row now.
@@ -24,23 +27,46 @@ public struct MigrationPreview: Sendable {
 }
 
 extension Migrator {
-    /// Plans `request` against the database's current state and splits every script, as ``run(_:)`` would
+    /// Plans `request` against the database's current state and splits every script, as
+    /// ``Migrator/run(_:singleTransaction:)`` would
     /// before touching the database, but runs nothing: no lock, no table created, nothing written.
     ///
-    /// - throws: the errors ``run(_:)`` would throw before its first step: a dirty database, a modified
+    /// - throws: the errors ``Migrator/run(_:singleTransaction:)`` would throw before its first step: a dirty database, a modified
     ///   applied migration (unless allowed), a script the lexer cannot split, `no migration to apply`.
     public func preview(_ request: MigrationRequest) async throws -> MigrationPreview {
-        let loaded = try loadSource(for: request)
+        let loaded = try await loadSource(for: request)
         let current = try await driver.readVersion()
         let plan = try await checkedPlan(request, migrations: loaded.migrations, current: current)
+        let linter = Linter(configuration: lintConfiguration())
         var steps: [MigrationPreview.Step] = []
         for step in plan.steps {
             let script = try step.script.map { script throws(MigrateError) in try split(script) }
             steps.append(.init(
                 step: step, path: step.script?.path, mode: script?.executionMode ?? .transaction,
-                statementCount: script?.statements.count ?? 0, script: script
+                statementCount: script?.statements.count ?? 0, script: script,
+                findings: linter.findings(for: step.migration).filter { $0.direction == step.direction }
             ))
         }
         return MigrationPreview(current: current, steps: steps, trailingError: plan.trailingError?.error)
+    }
+}
+
+extension Migrator {
+    /// How `lint` should judge this database's migrations: in the driver's dialect, and without
+    /// `missing-lock-timeout` when the driver sets a lock timeout itself (``DriverTraits/setsLockTimeout``).
+    /// Add ``appliedChecksums()`` for `modified-applied-migration`, as ``lint(_:)`` does.
+    public func lintConfiguration(_ base: Linter.Configuration? = nil) -> Linter.Configuration {
+        var configuration = base ?? Linter.Configuration(dialect: driver.dialect)
+        configuration.dialect = driver.dialect
+        if driver.traits.setsLockTimeout { configuration.runnerSetsLockTimeout = true }
+        return configuration
+    }
+
+    /// Lints the source against this database: ``lintConfiguration(_:)`` plus the checksums of the applied
+    /// migrations, so that an applied file that changed is an error. Reads only.
+    public func lint(_ base: Linter.Configuration? = nil) async throws -> LintReport {
+        var configuration = lintConfiguration(base)
+        configuration.appliedChecksums = try await appliedChecksums()
+        return Linter(configuration: configuration).lint(try await loadSource().migrations)
     }
 }

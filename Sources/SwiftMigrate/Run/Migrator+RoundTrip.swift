@@ -33,15 +33,16 @@ extension Migrator {
     public func roundTrips(
         stopAtFirstFailure: Bool = false, progress: (@Sendable (RoundTrip) -> Void)? = nil
     ) async throws -> [RoundTrip] {
+        let reader = try schemaReader()
         let current = try await version()
-        let pending = try loadSource().migrations.filter { migration in current.version.map { migration.version > $0 } ?? true }
+        let pending = try await loadSource().migrations.filter { migration in current.version.map { migration.version > $0 } ?? true }
         var results: [RoundTrip] = []
         for migration in pending {
-            let before = try await driver.schemaSnapshot()
+            let before = try await reader.schemaSnapshot()
             try await up(1)
-            let applied = try await driver.schemaSnapshot()
+            let applied = try await reader.schemaSnapshot()
             try await down(1)
-            let restored = try await driver.schemaSnapshot()
+            let restored = try await reader.schemaSnapshot()
             var trip = RoundTrip(
                 version: migration.version, name: migration.name, upChangedSchema: applied != before,
                 downDifferences: restored.differences(from: before), reapplyDifferences: [], reapplyError: nil,
@@ -49,13 +50,13 @@ extension Migrator {
             )
             do {
                 try await up(1)
-            } catch let error as MigrateError where error.code == .statementFailed {
+            } catch let error as MigrateError where error.code == .statementFailed || error.code == .tableLockTimeout {
                 trip.reapplyError = error
                 results.append(trip)
                 progress?(trip)
                 return results
             }
-            let reapplied = try await driver.schemaSnapshot()
+            let reapplied = try await reader.schemaSnapshot()
             trip.reapplyDifferences = reapplied.differences(from: applied)
             trip.reapplyRebuiltSchema = reapplied == applied
             results.append(trip)
@@ -63,5 +64,65 @@ extension Migrator {
             if stopAtFirstFailure && !trip.isExact { break }
         }
         return results
+    }
+}
+
+/// The verdict of ``Migrator/verify(progress:)``: every round trip, and the failure that ends it, if any.
+public struct VerificationReport: Sendable {
+    /// One per migration proved, in order; it ends at the first that failed.
+    public var roundTrips: [RoundTrip]
+    /// Why verification failed (``MigrateError/Code/verificationFailed``, naming the file to fix), or nil when
+    /// every down restored the schema and every up re-applied.
+    public var failure: MigrateError?
+
+    /// True when every migration passed.
+    public var passed: Bool { failure == nil }
+}
+
+extension Migrator {
+    /// `migrate verify`: proves every pending migration's down file with ``roundTrips(stopAtFirstFailure:progress:)``,
+    /// stopping at the first that fails, and gives the verdict. Run it on a scratch database
+    /// (``DriverRegistry/withScratchDatabase(like:logger:created:_:)``), since it applies everything.
+    ///
+    /// ```swift
+    /// let report = try await migrator.verify()
+    /// if let failure = report.failure { throw failure }   // names the down (or up) file to fix
+    /// ```
+    public func verify(progress: (@Sendable (RoundTrip) -> Void)? = nil) async throws -> VerificationReport {
+        let trips = try await roundTrips(stopAtFirstFailure: true, progress: progress)
+        guard let failed = trips.first(where: { !$0.isExact }) else {
+            return VerificationReport(roundTrips: trips, failure: nil)
+        }
+        let migration = try await loadSource().migrations.first { $0.version == failed.version }
+        // A down that leaves objects behind usually makes the second up fail too: blame the down first.
+        let file = failed.downRestoredSchema ? migration?.up?.path : migration?.down?.path ?? migration?.up?.path
+        let what =
+            !failed.downRestoredSchema ? "the down does not restore the schema the up started from"
+            : failed.reapplyError != nil ? "the up fails when applied again after the down"
+            : "the up does not rebuild the same schema after the down"
+        let failure = MigrateError(
+            .verificationFailed, "version \(failed.version) (\(failed.name)): \(what)", version: failed.version,
+            location: file.map { SourceLocation(file: $0, line: 1, column: 1) },
+            hint: migration?.down == nil
+                ? "there is no down file: add one that reverts what the up does"
+                : "make the down file revert exactly what the up does; `migrate schema` prints the snapshots compared"
+        )
+        return VerificationReport(roundTrips: trips, failure: failure)
+    }
+}
+
+extension Migrator {
+    /// The schema of the database as `migrate schema` prints it (``SchemaReading``).
+    ///
+    /// - throws: ``MigrateError/Code/driver`` when the driver cannot read its schema.
+    public func schemaSnapshot() async throws -> SchemaSnapshot {
+        try await schemaReader().schemaSnapshot()
+    }
+
+    func schemaReader() throws(MigrateError) -> any SchemaReading {
+        guard let reader = driver as? any SchemaReading else {
+            throw MigrateError(.driver, "the driver for \(driver.displayURL) cannot read its schema (SchemaReading)")
+        }
+        return reader
     }
 }

@@ -42,6 +42,17 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
 
     /// Versions still to apply.
     public var pendingCount: Int { entries.filter { $0.state == .pending }.count }
+
+    /// How to recover when the database is dirty; nil when it is clean.
+    public var dirtyRecovery: DirtyRecovery? {
+        guard current.dirty else { return nil }
+        let version = current.version
+        return DirtyRecovery(
+            dirtyVersion: version,
+            name: entries.first { $0.version == version && !$0.name.isEmpty }?.name,
+            versionBefore: version.flatMap { v in entries.last { $0.version < v && $0.state != .missingFromSource }?.version }
+        )
+    }
 }
 
 extension Migrator {
@@ -49,7 +60,7 @@ extension Migrator {
     /// nothing: safe for read-only database users.
     public func status() async throws -> MigrationStatus {
         // Checksums need the up files; of the down files, only whether they exist.
-        let loaded = try loadSource(for: .upAll)
+        let loaded = try await loadSource(for: .upAll)
         let current = try await driver.readVersion()
         let history = try await driver.readHistory()
         return Self.status(migrations: loaded.migrations, current: current, history: history)

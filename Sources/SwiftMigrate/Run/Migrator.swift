@@ -100,21 +100,22 @@ public struct Migrator: Sendable {
     /// With `singleTransaction`, every step runs in one transaction with one version write at the end (see
     /// ``upInOneTransaction()``).
     public func run(_ request: MigrationRequest, singleTransaction: Bool = false) async throws -> [AppliedMigration] {
+        // The files are read first, off the driver's thread: nothing blocking runs on an event loop.
+        let loaded = try await loadSource(for: request)
         // Every driver call resumes on the thread that made it: no thread hop per statement.
-        try await withTaskExecutorPreference(driver.preferredExecutor) {
-            try await runPreferred(request, singleTransaction: singleTransaction)
+        return try await withTaskExecutorPreference(driver.traits.executor) {
+            try await run(request, migrations: loaded.migrations, singleTransaction: singleTransaction)
         }
     }
 
-    private func runPreferred(_ request: MigrationRequest, singleTransaction: Bool) async throws -> [AppliedMigration] {
-        let loaded = try loadSource(for: request)
+    private func run(_ request: MigrationRequest, migrations: [Migration], singleTransaction: Bool) async throws -> [AppliedMigration] {
         // Deploys and test suites mostly find nothing to do: on a server, say so from one unlocked read, without
         // taking and releasing the lock (two round trips). Anything else is decided again under the lock.
-        if driver.lockIsRemote, try await hasNothingToDo(request, migrations: loaded.migrations) { return [] }
+        if driver.traits.lockIsRemote, try await hasNothingToDo(request, migrations: migrations) { return [] }
         return try await withLock {
             // Read before creating anything: a refused or unsplittable run must leave a fresh database as it was.
             let current = try await driver.readVersion()
-            let plan = try await checkedPlan(request, migrations: loaded.migrations, current: current)
+            let plan = try await checkedPlan(request, migrations: migrations, current: current)
             // Split every script before touching the database: a lexer error changes nothing.
             var scripts: [SQLScript?] = []
             scripts.reserveCapacity(plan.steps.count)
@@ -125,7 +126,7 @@ public struct Migrator: Sendable {
                 if let index = scripts.firstIndex(where: { $0.map { $0.executionMode != .transaction } ?? false }),
                     case .noTransaction(let reason)? = scripts[index]?.executionMode
                 {
-                    if let setting = driver.noTransactionWrap {
+                    if case .scriptsManageTransactions(let setting) = driver.traits.transactionPolicy {
                         // Not this file's doing: the URL rules out a transaction for every file.
                         throw MigrateError(
                             .invalidArgument,
@@ -160,7 +161,7 @@ public struct Migrator: Sendable {
                         version: current.version
                     )
                 }
-                applied.append(try await executeRetryingLockTimeouts(step, script: script, migrations: loaded.migrations))
+                applied.append(try await executeRetryingLockTimeouts(step, script: script, migrations: migrations))
             }
             if let error = plan.trailingError { throw error.error }
             return applied
@@ -171,7 +172,7 @@ public struct Migrator: Sendable {
     /// its first step: a dirty database, going up an applied file that changed (unless allowed), and a request
     /// with nothing to apply (`no migration to apply`).
     func checkedPlan(_ request: MigrationRequest, migrations: [Migration], current: DatabaseVersion) async throws -> Plan {
-        if current.dirty { throw Self.dirtyError(current) }
+        if current.dirty { throw Self.dirtyError(current, migrations: migrations) }
         if !configuration.allowModified, request.isUpward, current.version != nil {
             let modified = Drift.modified(migrations: migrations, current: current, history: try await driver.readHistory())
             if !modified.isEmpty { throw Drift.modifiedError(modified) }
@@ -217,9 +218,9 @@ public struct Migrator: Sendable {
     // MARK: Internals
 
     /// Splits a script as this database runs it: in its dialect, and outside a transaction when the driver
-    /// says every migration must (``DatabaseDriver/noTransactionWrap``).
+    /// says every migration must (``DriverTraits/TransactionPolicy/scriptsManageTransactions(setting:)``).
     func split(_ script: MigrationScript) throws(MigrateError) -> SQLScript {
-        try SQLScript(script, dialect: driver.dialect, noTransactionReason: driver.noTransactionWrap)
+        try SQLScript(script, dialect: driver.dialect, noTransactionReason: driver.traits.noTransactionReason)
     }
 
     /// Runs a step; when a transactional one gave up waiting for a table lock (it was rolled back, nothing
@@ -230,7 +231,7 @@ public struct Migrator: Sendable {
         while true {
             do {
                 return try await execute(step, script: script, migrations: migrations)
-            } catch let error as MigrateError where error.isLockTimeout && attempt < configuration.lockRetries {
+            } catch let error as MigrateError where error.code == .tableLockTimeout && attempt < configuration.lockRetries {
                 guard script?.executionMode == .transaction, !stopRequest.isRequested else { throw error }
                 attempt += 1
                 let base = min(30.0, pow(2.0, Double(attempt - 1)))
@@ -244,9 +245,10 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// Reads the source; only the up files when `request` can only go up.
-    func loadSource(for request: MigrationRequest? = nil) throws -> LoadedSource {
-        let loaded = try request.map { try source.load(reading: $0.directionsRead) } ?? source.load()
+    /// Reads the source (only the up files when `request` can only go up) without blocking a thread, and logs
+    /// its warnings.
+    func loadSource(for request: MigrationRequest? = nil) async throws -> LoadedSource {
+        let loaded = try await source.loadAsync(reading: request?.directionsRead ?? [.up, .down])
         for warning in loaded.warnings {
             logger.warning("\(warning)")
         }
@@ -267,11 +269,10 @@ public struct Migrator: Sendable {
         return result
     }
 
-    static func dirtyError(_ state: DatabaseVersion) -> MigrateError {
-        let version = state.version ?? -1
-        return MigrateError(
-            .dirty, "Dirty database version \(version). Fix and force version.", version: state.version,
-            hint: "a non-transactional migration stopped half-way; repair the database by hand, then run `migrate force V` with the last version that is fully applied"
+    static func dirtyError(_ state: DatabaseVersion, migrations: [Migration]) -> MigrateError {
+        MigrateError(
+            .dirty, "Dirty database version \(state.version ?? -1). Fix and force version.", version: state.version,
+            hint: DirtyRecovery(dirty: state, migrations: migrations).advice
         )
     }
 }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Something that yields the migrations: a directory (``DirectorySource``), app resources (``BundleSource``) or
 /// files held in memory (``InMemorySource``).
 ///
@@ -23,11 +25,30 @@ public protocol MigrationSource: Sendable {
     /// which versions have a down file) with ``MigrationScript/isOmitted`` set. `up` reads no down file: with
     /// 10,000 migrations that halves the files read. The default reads everything.
     func load(reading directions: Set<Direction>) throws(MigrateError) -> LoadedSource
+    /// Like ``load(reading:)``, without blocking the calling thread: the ``Migrator`` loads through this, so that
+    /// reading files never occupies a thread of Swift's cooperative pool or an event loop of the app's. The
+    /// default runs ``load(reading:)`` on a dispatch queue.
+    func loadAsync(reading directions: Set<Direction>) async throws(MigrateError) -> LoadedSource
 }
 
 extension MigrationSource {
     public func loadCollectingDuplicates() throws(MigrateError) -> LoadedSource { try load() }
     public func load(reading directions: Set<Direction>) throws(MigrateError) -> LoadedSource { try load() }
+
+    public func loadAsync(reading directions: Set<Direction>) async throws(MigrateError) -> LoadedSource {
+        try await offThread { () throws(MigrateError) in try load(reading: directions) }
+    }
+}
+
+/// Runs a blocking read on a dispatch queue and suspends until it is done, so that reading files never occupies
+/// the caller's thread (a thread of the cooperative pool, or an app's event loop).
+func offThread<T: Sendable>(_ read: @escaping @Sendable () throws(MigrateError) -> T) async throws(MigrateError) -> T {
+    let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, MigrateError>, Never>) in
+        DispatchQueue.global(qos: .userInitiated).async {
+            continuation.resume(returning: Result { () throws(MigrateError) in try read() })
+        }
+    }
+    return try result.get()
 }
 
 /// Two files that claim the same version and direction (two branches that both created `003_...`).

@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func errorsWithoutLocationStartWithError() {
-        #expect(MigrateError(.noChange, "limit 2 short").rendered() == "error: limit 2 short")
+        #expect(MigrateError(.shortLimit, "limit 2 short").rendered() == "error: limit 2 short")
     }
 
     @Test func durationsFormatLikeGo() {

@@ -1,0 +1,46 @@
+import Foundation
+
+/// The version row of golang-migrate's `schema_migrations` table.
+public struct DatabaseVersion: Sendable, Hashable, Codable {
+    /// The current version, or `nil` when no migration is applied (golang-migrate's `NilVersion`, -1).
+    public var version: Int64?
+    /// True while a non-transactional migration runs, and after it failed half-way.
+    public var dirty: Bool
+
+    public init(version: Int64?, dirty: Bool) {
+        self.version = version
+        self.dirty = dirty
+    }
+
+    /// No migration applied, clean.
+    public static let none = DatabaseVersion(version: nil, dirty: false)
+}
+
+/// One row of swift-migrate's history table: a migration applied or reverted.
+public struct HistoryRecord: Sendable, Hashable, Codable {
+    public var version: Int64
+    public var direction: Direction
+    /// The migration's description (`create_users`).
+    public var name: String
+    /// ``MigrationScript/checksum`` of the script that ran, if it had one.
+    public var checksum: String?
+    /// When the migration finished.
+    public var appliedAt: Date
+    /// How long it ran, in milliseconds.
+    public var durationMs: Double
+    /// Who ran it (database user and OS user, for example `postgres (os: deploy)`).
+    public var appliedBy: String
+
+    public init(
+        version: Int64, direction: Direction, name: String, checksum: String?, appliedAt: Date,
+        durationMs: Double, appliedBy: String
+    ) {
+        self.version = version
+        self.direction = direction
+        self.name = name
+        self.checksum = checksum
+        self.appliedAt = appliedAt
+        self.durationMs = durationMs
+        self.appliedBy = appliedBy
+    }
+}

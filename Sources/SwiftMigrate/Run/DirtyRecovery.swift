@@ -1,0 +1,58 @@
+/// How to get a dirty database going again: the one piece of advice that `up`'s error, the refusal of a dirty
+/// database and `status` all give, so that it reads the same everywhere.
+///
+/// A database is dirty when a migration that runs outside a transaction stopped half-way: golang-migrate's
+/// protocol marks the version dirty before the statements and clean after them. The way out is always the same:
+/// undo what the migration did partly, then record the version that is fully applied with `migrate force`.
+public struct DirtyRecovery: Sendable, Hashable {
+    /// The version the database is marked dirty at (nil: no version, golang-migrate's -1).
+    public var dirtyVersion: Int64?
+    /// The migration at ``dirtyVersion``, when the source has it.
+    public var name: String?
+    /// The version to force after undoing an interrupted up: the last one before ``dirtyVersion`` (nil: -1).
+    public var versionBefore: Int64?
+    /// The migration that stopped, when known (right after it failed); nil when only the version row is known
+    /// (`status`, a later run).
+    public var interrupted: PlanStep?
+
+    /// Advice for a database dirty at `state`, knowing the source's migrations and, right after a failure, the
+    /// step that stopped.
+    public init(dirty state: DatabaseVersion, migrations: [Migration], interrupted: PlanStep? = nil) {
+        dirtyVersion = state.version
+        name = state.version.flatMap { version in migrations.first { $0.version == version }?.name }
+        versionBefore = state.version.flatMap { version in migrations.last { $0.version < version }?.version }
+        self.interrupted = interrupted
+    }
+
+    /// Advice for a database dirty at `version`, from what `status` knows.
+    public init(dirtyVersion: Int64?, name: String?, versionBefore: Int64?) {
+        self.dirtyVersion = dirtyVersion
+        self.name = name
+        self.versionBefore = versionBefore
+        interrupted = nil
+    }
+
+    /// The command that records the fully applied version once the partial work is undone: the version before
+    /// an interrupted up; the reverted migration's own version for an interrupted down.
+    public var forceCommand: String {
+        let version = interrupted.map { $0.direction == .down ? $0.migration.version : versionBefore } ?? versionBefore
+        return "migrate force \(version.map(String.init) ?? "-1")"
+    }
+
+    /// One paragraph, with the exact commands.
+    public var advice: String {
+        let version = dirtyVersion.map(String.init) ?? "-1"
+        let named = name.map { " (\($0))" } ?? ""
+        if let step = interrupted, step.direction == .down {
+            return "the database is dirty at version \(version): finish reverting \(step.label) by hand and run "
+                + "`migrate force \(version)`, or undo what it did partly and run `\(forceCommand)`"
+        }
+        if interrupted != nil {
+            return "the database is dirty at version \(version)\(named): undo what the migration did partly, then run "
+                + "`\(forceCommand)` and `migrate up` again"
+        }
+        return "the database is dirty at version \(version)\(named): a migration that runs outside a transaction "
+                + "stopped half-way. Undo what it did partly, then run `\(forceCommand)` and `migrate up` again (if it "
+                + "was a down migration that stopped, finish reverting it and run `migrate force \(version)`)"
+    }
+}

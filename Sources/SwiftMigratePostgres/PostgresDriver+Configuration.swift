@@ -1,0 +1,67 @@
+import SwiftMigrate
+
+extension PostgresDriver {
+    /// How the driver keeps its state and sets up the session, apart from how it connects: the settings a
+    /// database URL carries as golang-migrate's `x-` parameters, for an app that brings its own connection.
+    ///
+    /// ```swift
+    /// var configuration = PostgresDriver.Configuration()
+    /// configuration.migrationsTable = "schema_migrations"      // golang-migrate's default
+    /// configuration.lockTimeout = .seconds(5)                  // each statement waits at most 5 s for a table lock
+    /// try await PostgresDriver.withDriver(client: client, configuration: configuration, logger: logger) { driver in
+    ///     try await Migrator(source: source, driver: driver, logger: logger).up()
+    /// }
+    /// ```
+    public struct Configuration: Sendable, Hashable {
+        /// golang-migrate's version table (`x-migrations-table`); the history table is this name plus `_history`.
+        /// Default `schema_migrations`.
+        public var migrationsTable: String
+        /// The schema of the version and history tables (`x-migrations-table-quoted` with `"schema"."table"`);
+        /// nil means the session's `current_schema()`, as golang-migrate does.
+        public var migrationsSchema: String?
+        /// PostgreSQL's `statement_timeout` for the session (`x-statement-timeout`): how long any statement may
+        /// run. Nil leaves the server's setting.
+        public var statementTimeout: Duration?
+        /// PostgreSQL's `lock_timeout` for the session (`x-lock-timeout`): how long a statement may wait for a
+        /// table lock before its migration gives up, is rolled back and retried
+        /// (``Migrator/Configuration/lockRetries``). Nil leaves the server's setting.
+        public var lockTimeout: Duration?
+        /// The database name in golang-migrate's advisory-lock key. golang-migrate takes the URL's path (`/app`
+        /// for `postgres://host/app`), so nil means `/` followed by `current_database()`: a run on the app's
+        /// connection and `migrate` (or golang-migrate) with the usual URL take the same lock.
+        public var advisoryLockDatabaseName: String?
+        /// golang-migrate's key for a URL without a path: `current_database()` without the slash.
+        var advisoryLockUsesBareDatabaseName = false
+
+        public init(
+            migrationsTable: String = "schema_migrations", migrationsSchema: String? = nil,
+            statementTimeout: Duration? = nil, lockTimeout: Duration? = nil, advisoryLockDatabaseName: String? = nil
+        ) {
+            self.migrationsTable = migrationsTable
+            self.migrationsSchema = migrationsSchema
+            self.statementTimeout = statementTimeout
+            self.lockTimeout = lockTimeout
+            self.advisoryLockDatabaseName = advisoryLockDatabaseName
+        }
+
+        /// A duration as whole milliseconds for `SET`, at least 1 (PostgreSQL reads 0 as "no limit").
+        static func milliseconds(_ duration: Duration) -> Int64 {
+            let (seconds, attoseconds) = duration.components
+            return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        }
+    }
+}
+
+extension PostgresDriver.Options {
+    /// The driver's configuration from the URL's `x-` parameters.
+    var driverConfiguration: PostgresDriver.Configuration {
+        var configuration = PostgresDriver.Configuration(
+            migrationsTable: migrationsTable.name, migrationsSchema: migrationsTable.schema,
+            statementTimeout: statementTimeoutMilliseconds.map { .milliseconds($0) },
+            lockTimeout: lockTimeoutMilliseconds.map { .milliseconds($0) },
+            advisoryLockDatabaseName: lockDatabaseName
+        )
+        configuration.advisoryLockUsesBareDatabaseName = lockDatabaseName == nil
+        return configuration
+    }
+}
