@@ -47,11 +47,12 @@ struct Migrate: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        Console.ignoreBrokenPipes()
         let raw = Array(CommandLine.arguments.dropFirst())
         // Answered before the argument parser is built: `-version` is what scripts call to probe the tool, and it
         // should start as fast as the process can.
         if raw == ["-version"] || raw == ["--version"] {
-            print(Migrate.toolVersion)
+            Console.standardOutput.write(Migrate.toolVersion + "\n")
             exit(0)
         }
         #if canImport(Glibc)
@@ -66,7 +67,7 @@ enum Main {
         if arguments.isEmpty {
             // golang-migrate prints its usage; after options, also say what is missing.
             let missing = raw.isEmpty ? "" : "Error: no command given (up, down, goto, force, version, status, ...)\n\n"
-            FileHandle.standardError.write(Data((missing + Migrate.helpMessage() + "\n").utf8))
+            Console().error(missing + Migrate.helpMessage())
             exit(2)
         }
         do {
@@ -80,12 +81,10 @@ enum Main {
             let code = Migrate.exitCode(for: error)
             let message = Migrate.fullMessage(for: error)
             if code == .success {
-                if !message.isEmpty { print(message) }
+                if !message.isEmpty { Console().output(message) }
                 exit(0)
             }
-            if !message.isEmpty {
-                FileHandle.standardError.write(Data((DatabaseURL.redact(message) + "\n").utf8))
-            }
+            if !message.isEmpty { Console().error(message) }
             // golang-migrate exits 2 on usage errors; swift-argument-parser's default is 64.
             exit(code == .validationFailure ? 2 : code.rawValue)
         }

@@ -129,7 +129,7 @@ struct CreateCommand: ParsableCommand {
     @Argument(help: "The migration's name, e.g. add_user_preferences.") var name: String
 
     func run() throws {
-        let console = Console(url: nil)
+        let console = Console()
         if seq && format != "20060102150405" {
             throw ValidationError("the seq and format options are mutually exclusive")
         }

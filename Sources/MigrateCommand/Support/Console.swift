@@ -1,23 +1,78 @@
 import Foundation
 import SwiftMigrate
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Where the CLI writes. Progress and messages go to standard error, as golang-migrate's do; results that
-/// scripts read (`version`, `status`, `--json`) go to standard output. Every line passes through the database
-/// URL's scrubber, so a password never reaches the terminal.
+/// scripts read (`version`, `status`, `--json`) go to standard output.
+///
+/// Every line passes through ``secrets``, which knows every secret the run was given, so a password never
+/// reaches the terminal. Writing never stops a migration: SIGPIPE is ignored (``ignoreBrokenPipes()``), and
+/// when the reader of a stream has gone (`migrate status | head -1`), further lines to it are dropped.
 struct Console: Sendable {
-    var url: DatabaseURL?
+    /// The secrets of this run: the URLs among the arguments, `DATABASE_URL`, `POSTGRES_DSN` and `PGPASSWORD`.
+    static let secrets: SecretScrubber = {
+        var scrubber = SecretScrubber()
+        for argument in CommandLine.arguments.dropFirst()
+        where argument.contains("://") || argument.contains("@") || argument.contains("password=") {
+            scrubber.learn(urlText: argument)
+        }
+        let environment = ProcessInfo.processInfo.environment
+        for name in ["DATABASE_URL", "POSTGRES_DSN"] {
+            if let value = environment[name] { scrubber.learn(urlText: value) }
+        }
+        if let password = environment["PGPASSWORD"] { scrubber.learn(secret: password) }
+        return scrubber
+    }()
 
     func error(_ text: String) {
-        write(text, to: FileHandle.standardError)
+        Self.standardError.write(Self.secrets.scrub(text) + "\n")
     }
 
     func output(_ text: String) {
-        write(text, to: FileHandle.standardOutput)
+        Self.standardOutput.write(Self.secrets.scrub(text) + "\n")
     }
 
-    private func write(_ text: String, to handle: FileHandle) {
-        var safe = url.map { $0.scrub(text) } ?? text
-        safe = DatabaseURL.redact(safe)
-        handle.write(Data((safe + "\n").utf8))
+    /// A write to a closed pipe then fails with EPIPE instead of killing the process half-way through a
+    /// migration.
+    static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    static let standardOutput = Stream(descriptor: STDOUT_FILENO)
+    static let standardError = Stream(descriptor: STDERR_FILENO)
+
+    /// One output stream, written with `write(2)`: a closed reader stops the printing, never the run.
+    final class Stream: Sendable {
+        let descriptor: Int32
+        private let closed = Atomic<Bool>(false)
+
+        init(descriptor: Int32) { self.descriptor = descriptor }
+
+        func write(_ text: String) {
+            guard !closed.load(ordering: .relaxed) else { return }
+            var bytes = Array(text.utf8)[...]
+            while !bytes.isEmpty {
+                let written = bytes.withUnsafeBytes { buffer in
+                    #if canImport(Glibc)
+                        Glibc.write(descriptor, buffer.baseAddress, buffer.count)
+                    #else
+                        Darwin.write(descriptor, buffer.baseAddress, buffer.count)
+                    #endif
+                }
+                if written < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    // EPIPE (the reader has gone) or any other failure: stop printing to this stream.
+                    closed.store(true, ordering: .relaxed)
+                    return
+                }
+                bytes = bytes.dropFirst(written)
+            }
+        }
     }
 }

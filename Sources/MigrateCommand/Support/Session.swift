@@ -14,8 +14,7 @@ struct Session {
 
     init(_ options: GlobalOptions) throws {
         self.options = options
-        let url = try? options.databaseURL()
-        let console = Console(url: url)
+        let console = Console()
         self.console = console
         var logger = Logger(label: "swift-migrate") { _ in ConsoleLogHandler(console: console) }
         logger.logLevel = options.verbose ? .debug : .warning

@@ -30,7 +30,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         guard let schemeEnd = string.range(of: "://") else {
             throw MigrateError(
                 .invalidURL,
-                "malformed database URL \(Self.redact(string)): no scheme; expected postgres://USER:PASSWORD@HOST:PORT/DB or sqlite://PATH"
+                "malformed database URL \(Self.redact(string)): no scheme; expected postgres://HOST:PORT/DB (user and password go before the host, as USER:PASSWORD then @) or sqlite://PATH"
             )
         }
         let scheme = String(string[..<schemeEnd.lowerBound]).lowercased()
