@@ -70,57 +70,94 @@ extension PostgresDriver {
     /// One statement, so one round trip and atomic without a transaction of its own: rows of other versions
     /// are deleted (golang-migrate truncates; a DELETE leaves concurrent `version` readers unblocked), the row is
     /// inserted or its dirty flag updated, and the history rows are appended, all in data-modifying CTEs.
-    public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
+    ///
+    /// With `expected`, only that row is deleted, and the row and history are written only when it was deleted
+    /// and no other row is left: a compare-and-set. A runner that raced this one without the lock has deleted
+    /// the row first (this DELETE waits for it and then finds nothing), so the write does nothing and throws.
+    public func writeVersion(_ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: [HistoryRecord]) async throws {
         guard try await versionDeletable() else {
-            // golang-migrate's way, for a role that may TRUNCATE and INSERT but not DELETE.
-            try await inTransaction {
-                try await run(PostgresQuery(unsafeSQL: "TRUNCATE \(versionTable)"), what: "write the version")
-                if state.version != nil || state.dirty {
-                    try await run(
-                        "INSERT INTO \(unescaped: versionTable.description) (version, dirty) VALUES (\(state.version ?? -1), \(state.dirty))",
-                        what: "write the version"
-                    )
-                }
-                for record in records { try await appendHistory(record) }
-            }
+            try await truncateAndInsert(state, replacing: expected, recording: records)
             return
         }
         let history = self.state.withLock { $0.historyAvailable } ? records : []
         // Bind parameters are limited to 65,535 per statement: very long single-transaction runs append the
-        // history in chunks first.
+        // history in chunks first (in the caller's transaction, so a failed compare-and-set rolls them back).
         let chunkSize = 5000
         var remaining = history[...]
         while remaining.count > chunkSize {
             var query = PostgresQuery(unsafeSQL: "")
-            Self.appendHistoryInsert(to: &query, table: historyTable, records: remaining.prefix(chunkSize))
+            Self.appendHistoryInsert(to: &query, table: historyTable, records: remaining.prefix(chunkSize), condition: nil)
             try await run(query, what: "append to \(historyTable)")
             remaining = remaining.dropFirst(chunkSize)
         }
         var bindings = PostgresBindings()
-        // golang-migrate keeps a row for "no version but dirty" (a failed first down migration) as -1.
-        let keep: Int64? = state.version != nil || state.dirty ? (state.version ?? -1) : nil
+        // The rows `expected` stands for: golang-migrate keeps "no version but dirty" as -1, and "no version" is
+        // no row (or a stray clean -1).
+        let matches: String
+        switch expected {
+        case nil:
+            matches = "true"
+        case let expected? where expected.version == nil && !expected.dirty:
+            matches = "(version < 0 AND NOT dirty)"
+        case let expected?:
+            bindings.append(expected.version ?? -1)
+            let versionPlaceholder = bindings.count
+            bindings.append(expected.dirty)
+            matches = "(version = $\(versionPlaceholder) AND dirty = $\(bindings.count))"
+        }
         // Reading `cleared` makes the DELETE finish before the INSERT, so even the same version (dirty -> clean)
         // is replaced without a unique violation.
-        var sql = "WITH cleared AS (DELETE FROM \(versionTable) RETURNING 1)"
+        var ok = "(SELECT count(*) FROM cleared) >= 0"
+        if let expected {
+            ok = "NOT EXISTS (SELECT 1 FROM \(versionTable) WHERE NOT \(matches)) AND (SELECT count(*) FROM cleared) "
+                + (expected.version == nil && !expected.dirty ? ">= 0" : ">= 1")
+        }
+        var sql = "WITH cleared AS (DELETE FROM \(versionTable) WHERE \(matches) RETURNING 1), ok AS (SELECT \(ok) AS ok)"
         if !remaining.isEmpty {
             var insert = PostgresQuery(unsafeSQL: "")
             insert.binds = bindings
-            Self.appendHistoryInsert(to: &insert, table: historyTable, records: remaining)
+            Self.appendHistoryInsert(to: &insert, table: historyTable, records: remaining, condition: "(SELECT ok FROM ok)")
             sql += ", logged AS (\(insert.sql))"
             bindings = insert.binds
         }
-        if let keep {
-            bindings.append(keep)
+        if state.version != nil || state.dirty {
+            bindings.append(state.version ?? -1)
             let versionPlaceholder = bindings.count
             bindings.append(state.dirty)
-            sql += " INSERT INTO \(versionTable) (version, dirty) SELECT $\(versionPlaceholder), $\(bindings.count) "
-                + "FROM (SELECT count(*) FROM cleared) AS done"
-        } else {
-            sql += " SELECT count(*) FROM cleared"
+            sql += ", written AS (INSERT INTO \(versionTable) (version, dirty) SELECT $\(versionPlaceholder), "
+                + "$\(bindings.count) WHERE (SELECT ok FROM ok))"
         }
+        sql += " SELECT ok FROM ok"
         var query = PostgresQuery(unsafeSQL: sql)
         query.binds = bindings
-        try await run(query, what: "write the version")
+        let written = try await single(query, as: Bool.self, what: "write the version")
+        if let expected, written != true {
+            throw try await versionChanged(expected: expected, writing: state)
+        }
+    }
+
+    /// golang-migrate's way, for a role that may TRUNCATE and INSERT but not DELETE: the compare is a read in the
+    /// same transaction.
+    private func truncateAndInsert(_ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: [HistoryRecord]) async throws {
+        try await inTransaction {
+            if let expected, try await readVersion() != expected {
+                throw try await versionChanged(expected: expected, writing: state)
+            }
+            try await run(PostgresQuery(unsafeSQL: "TRUNCATE \(versionTable)"), what: "write the version")
+            if state.version != nil || state.dirty {
+                try await run(
+                    "INSERT INTO \(unescaped: versionTable.description) (version, dirty) VALUES (\(state.version ?? -1), \(state.dirty))",
+                    what: "write the version"
+                )
+            }
+            for record in records { try await appendHistory(record) }
+        }
+    }
+
+    /// The compare-and-set found another version than the run's.
+    func versionChanged(expected: DatabaseVersion, writing state: DatabaseVersion) async throws -> MigrateError {
+        let found = try await readVersion()
+        return MigrateError.versionChanged(expected: expected, found: found, writing: state, table: versionTable.description)
     }
 
     /// Whether the one-statement version write may be used (known after ``prepare()``, else asked once).
@@ -148,9 +185,13 @@ extension PostgresDriver {
         try await commitTransaction()
     }
 
-    /// `INSERT INTO history (...) VALUES ($n, ...), ...` with the records bound after `query`'s existing binds.
-    static func appendHistoryInsert(to query: inout PostgresQuery, table: QualifiedName, records: ArraySlice<HistoryRecord>) {
-        var sql = "INSERT INTO \(table) (version, direction, name, checksum, applied_at, duration_ms, applied_by) VALUES "
+    /// `INSERT INTO history (...) VALUES ($n, ...), ...` with the records bound after `query`'s existing binds;
+    /// with a condition, `... SELECT * FROM (VALUES ...) AS v WHERE condition`.
+    static func appendHistoryInsert(
+        to query: inout PostgresQuery, table: QualifiedName, records: ArraySlice<HistoryRecord>, condition: String?
+    ) {
+        let columns = "version, direction, name, checksum, applied_at, duration_ms, applied_by"
+        var sql = "INSERT INTO \(table) (\(columns)) " + (condition == nil ? "VALUES " : "SELECT * FROM (VALUES ")
         var first = true
         for record in records {
             var placeholders: [String] = []
@@ -169,6 +210,7 @@ extension PostgresDriver {
             sql += (first ? "" : ", ") + "(" + placeholders.joined(separator: ", ") + ")"
             first = false
         }
+        if let condition { sql += ") AS v (\(columns)) WHERE \(condition)" }
         query.sql = sql
     }
 

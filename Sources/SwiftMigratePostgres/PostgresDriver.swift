@@ -52,7 +52,12 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
     /// The version table, schema resolved.
     let versionTable: QualifiedName
     let historyTable: QualifiedName
+    /// golang-migrate's key: from the URL's path (or the database name), so the two tools exclude each other.
     let lockKey: AdvisoryLockKey
+    /// A second key from `current_database()` itself: two runs that name one database two ways
+    /// (`postgres://host/db` and `postgres://host?dbname=db`) get different golang-migrate keys, but this one is
+    /// the same, so they still exclude each other.
+    let databaseLockKey: AdvisoryLockKey
     let backendPID: Int32
     /// The session's `statement_timeout` and `lock_timeout` before the driver set them, restored on ``close()``
     /// of a lent connection.
@@ -135,6 +140,9 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
         let lockName = configuration.advisoryLockDatabaseName
             ?? (configuration.advisoryLockUsesBareDatabaseName ? session.database : "/" + session.database)
         lockKey = AdvisoryLockKey(databaseName: lockName, schema: schema, table: configuration.migrationsTable)
+        databaseLockKey = AdvisoryLockKey(
+            databaseName: session.database, additionalNames: [schema, configuration.migrationsTable, "swift-migrate"]
+        )
         backendPID = session.pid
         logger.debug("connected", metadata: ["db.pid": "\(session.pid)", "db.lock_key": "\(lockKey)"])
     }
@@ -269,8 +277,10 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
 
     // MARK: Lock
 
-    /// Takes golang-migrate's session-level advisory lock, polling `pg_try_advisory_lock` with a short backoff
-    /// (2 ms doubling to 50 ms) so that the timeout is honoured without holding a query open.
+    /// Takes golang-migrate's session-level advisory lock and the second one keyed on `current_database()`
+    /// (``databaseLockKey``), both or neither in one query, polling with a short backoff (2 ms doubling to 50 ms)
+    /// so that the timeout is honoured without holding a query open. Never waiting while holding one of the two,
+    /// two runners cannot deadlock.
     public func lock(timeout: Duration) async throws {
         guard !state.withLock({ $0.lockHeld }) else {
             throw MigrateError(.driver, "can't acquire lock: this connection already holds it")
@@ -279,8 +289,15 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
         let deadline = clock.now + timeout
         var delay = Duration.milliseconds(2)
         while true {
+            // CASE evaluates in order: the second lock is tried only after the first was taken, and the first is
+            // given back when the second is busy.
             let acquired = try await single(
-                "SELECT pg_try_advisory_lock(\(lockKey.value))", as: Bool.self, what: "try lock"
+                PostgresQuery(unsafeSQL: """
+                    SELECT CASE WHEN pg_try_advisory_lock(\(lockKey.value)) THEN \
+                    CASE WHEN pg_try_advisory_lock(\(databaseLockKey.value)) THEN true \
+                    ELSE NOT pg_advisory_unlock(\(lockKey.value)) END ELSE false END
+                    """),
+                as: Bool.self, what: "try lock"
             )
             if acquired == true {
                 state.withLock { $0.lockHeld = true }
@@ -301,9 +318,13 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
         guard state.withLock({ $0.lockHeld }) else {
             throw MigrateError(.driver, "can't unlock, as not currently locked")
         }
-        let released = try await single("SELECT pg_advisory_unlock(\(lockKey.value))", as: Bool.self, what: "unlock")
+        var released = false
+        let sql = "SELECT pg_advisory_unlock(\(databaseLockKey.value)), pg_advisory_unlock(\(lockKey.value))"
+        try await query(PostgresQuery(unsafeSQL: sql), what: "unlock") { rows in
+            for try await (second, first) in rows.decode((Bool, Bool).self) { released = first && second }
+        }
         state.withLock { $0.lockHeld = false }
-        if released != true {
+        if !released {
             logger.warning("the migration lock was not held by this session when releasing it", metadata: ["db.lock_key": "\(lockKey)"])
         }
     }

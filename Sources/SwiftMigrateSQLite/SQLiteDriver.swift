@@ -122,8 +122,10 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
         }
     }
 
-    /// Replaces the version row and appends `records` to the history, in the open transaction or in one of its own.
-    public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
+    /// Replaces the version row and appends `records` to the history, in the open transaction or in one of its own;
+    /// with `expected`, only when the row is still that one (read in the same transaction, which SQLite's write
+    /// lock serialises).
+    public func writeVersion(_ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: [HistoryRecord]) async throws {
         let table = Self.identifier(configuration.migrationsTable)
         let insertHistory = """
             INSERT INTO \(Self.identifier(configuration.historyTable)) \
@@ -134,6 +136,17 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
             let ownTransaction = !connection.inTransaction
             if ownTransaction { try connection.execute(begin) }
             do {
+                if let expected {
+                    var rows: [DatabaseVersion] = []
+                    try connection.query("SELECT version, dirty FROM \(table)") { row in
+                        let version = row.isNull(0) ? nil : row.int64(0)
+                        rows.append(DatabaseVersion(version: version.flatMap { $0 < 0 ? nil : $0 }, dirty: row.int64(1) != 0))
+                    }
+                    let found = rows.first ?? .none
+                    guard rows.count <= 1, found == expected else {
+                        throw MigrateError.versionChanged(expected: expected, found: found, writing: state, table: table)
+                    }
+                }
                 try connection.query("DELETE FROM \(table)")
                 // Like golang-migrate, a nil but dirty version is kept as -1 so a failed first down migration
                 // stays visible.

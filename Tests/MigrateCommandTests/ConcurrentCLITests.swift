@@ -64,4 +64,32 @@ import Testing
         #expect(try db.query("SELECT count(*) FROM schema_migrations_history") == "50")
         print("concurrent postgres: 32 processes, \(Self.migrationCount) migrations, exit codes \(Set(results.map(\.status)))")
     }
+
+    /// One database named three ways: the URL's path, `dbname=` without a path, and PGDATABASE. golang-migrate's
+    /// lock key differs between them (it comes from the path), so before the second lock on current_database()
+    /// both forms applied every migration (29 data migrations ran twice, every process exited 0).
+    @Test func oneDatabaseNamedThreeWaysStillAppliesEachMigrationOnce() throws {
+        let db = try PostgresScratch()
+        defer { db.drop() }
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write(Self.auditMigrations(30))
+        let query = db.url.firstIndex(of: "?").map { String(db.url[db.url.index(after: $0)...]) } ?? ""
+        let server = PostgresScratch.replaceDatabase(in: db.url, with: "").split(separator: "?").first.map(String.init) ?? db.url
+        let serverOnly = String(server.dropLast())  // no path at all: postgres://user:pw@host:port
+        let forms: [(url: String, environment: [String: String])] = [
+            (db.url, [:]),
+            ("\(serverOnly)?dbname=\(db.name)&\(query)", [:]),
+            ("\(serverOnly)?\(query)", ["PGDATABASE": db.name]),
+        ]
+        let running = try (0..<12).map { index in
+            let form = forms[index % forms.count]
+            return try RunningCLI(["-path", migrations, "-database", form.url, "up"], environment: form.environment)
+        }
+        let results = running.map { $0.finish(timeout: 120) }
+        for result in results { #expect(result.status == 0, "\(result)") }
+        #expect(try db.query("SELECT count(*), count(DISTINCT version) FROM audit") == "30|30")
+        #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "30|f")
+        #expect(try db.query("SELECT count(*) FROM schema_migrations_history") == "30")
+    }
 }

@@ -69,6 +69,41 @@ import Testing
         }
     }
 
+    @Test("the version write is a compare-and-set: a row another runner wrote is never overwritten")
+    func versionWriteComparesAndSets() async throws {
+        try await TestDatabase.with { db in
+            let rows = "SELECT version::text, dirty::text FROM schema_migrations"
+            let record = HistoryRecord(version: 3, direction: .up, name: "c", checksum: nil, appliedAt: Date(), durationMs: 1, appliedBy: "me")
+            try await withDriver(try await db.open()) { driver in
+                try await driver.prepare()
+                // From an empty table, from each kind of row, and the same version dirty -> clean.
+                try await driver.writeVersion(DatabaseVersion(version: 1, dirty: false), replacing: DatabaseVersion.none, recording: [])
+                try await driver.writeVersion(DatabaseVersion(version: 2, dirty: true), replacing: DatabaseVersion(version: 1, dirty: false), recording: [])
+                try await driver.writeVersion(DatabaseVersion(version: 2, dirty: false), replacing: DatabaseVersion(version: 2, dirty: true), recording: [])
+                #expect(try await db.rows(rows) == [["2", "false"]])
+                // Another runner moved it to 5: writing 3 over 2 changes nothing, history included, and says why.
+                try await db.execute("DELETE FROM schema_migrations")
+                try await db.execute("INSERT INTO schema_migrations VALUES (5, false)")
+                try await driver.beginTransaction()
+                let error = await migrateError {
+                    try await driver.writeVersion(DatabaseVersion(version: 3, dirty: false), replacing: DatabaseVersion(version: 2, dirty: false), recording: [record])
+                }
+                try await driver.rollbackTransaction()
+                #expect(error?.code == .versionChanged)
+                #expect(error?.message.contains("expected 2, found 5") == true, "\(String(describing: error))")
+                #expect(try await db.rows(rows) == [["5", "false"]])
+                #expect(try await db.rows("SELECT count(*)::text FROM schema_migrations_history") == [["0"]])
+                // Outside a transaction too; and an empty table is not "version 2".
+                try await db.execute("DELETE FROM schema_migrations")
+                let again = await migrateError {
+                    try await driver.writeVersion(DatabaseVersion(version: 3, dirty: true), replacing: DatabaseVersion(version: 2, dirty: false), recording: [])
+                }
+                #expect(again?.code == .versionChanged)
+                #expect(try await db.rows(rows) == [])
+            }
+        }
+    }
+
     @Test func existingVersionTableIsNotCreatedAgainForAUserWithoutCreate() async throws {
         try await TestDatabase.with { db in
             let role = "sm_ro_\(db.name.suffix(8))"

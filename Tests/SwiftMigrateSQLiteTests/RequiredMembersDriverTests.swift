@@ -17,8 +17,8 @@ final class RequiredMembersDriver: DatabaseDriver {
     func lock(timeout: Duration) async throws { try await base.lock(timeout: timeout) }
     func unlock() async throws { try await base.unlock() }
     func readVersion() async throws -> DatabaseVersion { try await base.readVersion() }
-    func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
-        try await base.writeVersion(state, recording: records)
+    func writeVersion(_ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: [HistoryRecord]) async throws {
+        try await base.writeVersion(state, replacing: expected, recording: records)
     }
     func readHistory() async throws -> [HistoryRecord] { try await base.readHistory() }
     func execute(_ sql: String) async throws { try await base.execute(sql) }

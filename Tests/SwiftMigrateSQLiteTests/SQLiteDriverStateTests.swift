@@ -202,4 +202,25 @@ struct SQLiteDriverStateTests {
             try await driver.close()
         }
     }
+
+    @Test("the version write is a compare-and-set: a row another runner wrote is never overwritten")
+    func versionWriteComparesAndSets() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = "\(directory)/test.db"
+            let driver = try await openDriver(in: directory)
+            try await driver.prepare()
+            try await driver.writeVersion(DatabaseVersion(version: 1, dirty: false), replacing: DatabaseVersion.none, recording: [])
+            try await driver.writeVersion(DatabaseVersion(version: 2, dirty: false), replacing: DatabaseVersion(version: 1, dirty: false), recording: [])
+            try sqlite3CLI(path, "DELETE FROM schema_migrations; INSERT INTO schema_migrations VALUES (5, 0)")
+            let record = HistoryRecord(version: 3, direction: .up, name: "c", checksum: nil, appliedAt: Date(), durationMs: 1, appliedBy: "me")
+            let error = await #expect(throws: MigrateError.self) {
+                try await driver.writeVersion(DatabaseVersion(version: 3, dirty: false), replacing: DatabaseVersion(version: 2, dirty: false), recording: [record])
+            }
+            #expect(error?.code == .versionChanged)
+            #expect(error?.message.contains("expected 2, found 5") == true)
+            try await driver.close()
+            #expect(try sqlite3CLI(path, "SELECT version || ' ' || dirty FROM schema_migrations") == "5 0")
+            #expect(try sqlite3CLI(path, "SELECT count(*) FROM schema_migrations_history") == "0")
+        }
+    }
 }

@@ -10,7 +10,7 @@
 /// | ``lock(timeout:)``, ``unlock()`` | `Lock`, `Unlock` |
 /// | ``execute(_:)`` | `Run` |
 /// | ``readVersion()`` | `Version` |
-/// | ``writeVersion(_:recording:)`` | `SetVersion`, plus the history rows |
+/// | ``writeVersion(_:replacing:recording:)`` | `SetVersion`, as a compare-and-set, plus the history rows |
 /// | ``readHistory()`` | (none: swift-migrate's history table) |
 /// | ``beginTransaction()``, ``commitTransaction()``, ``rollbackTransaction()`` | (none: `Run` runs a whole file) |
 /// | ``drop()`` | `Drop` |
@@ -28,7 +28,7 @@
 /// ### State
 /// - ``prepare()``
 /// - ``readVersion()``
-/// - ``writeVersion(_:recording:)``
+/// - ``writeVersion(_:replacing:recording:)``
 /// - ``readHistory()``
 ///
 /// ### Running statements
@@ -61,7 +61,12 @@ public protocol DatabaseDriver: AnyObject, Sendable {
     /// Writes the version row as golang-migrate does (remove every row, then insert `(version, dirty)` unless
     /// the version is nil and clean) and appends `records` to the history, as one atomic step: inside the open
     /// transaction if there is one, else in its own. The runner calls it at the end of every migration.
-    func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws
+    ///
+    /// With `expected`, the write is a compare-and-set: it replaces that version row (the one the runner read or
+    /// last wrote) or changes nothing and throws ``MigrateError/Code/versionChanged``, so that two runners that
+    /// do not exclude each other (the lock bypassed, or the database named two ways) can never both apply a
+    /// migration. Nil writes unconditionally (`force`).
+    func writeVersion(_ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: [HistoryRecord]) async throws
     /// Every history row, oldest first; empty when the table is missing.
     func readHistory() async throws -> [HistoryRecord]
 
@@ -83,9 +88,14 @@ public protocol DatabaseDriver: AnyObject, Sendable {
 extension DatabaseDriver {
     public var traits: DriverTraits { DriverTraits() }
 
-    /// Writes the version row alone (``writeVersion(_:recording:)`` without history rows).
+    /// Writes the version row unconditionally, without history rows (`force`).
     public func writeVersion(_ state: DatabaseVersion) async throws {
-        try await writeVersion(state, recording: [])
+        try await writeVersion(state, replacing: nil, recording: [])
+    }
+
+    /// Writes the version row unconditionally and appends `records`.
+    public func writeVersion(_ state: DatabaseVersion, recording records: [HistoryRecord]) async throws {
+        try await writeVersion(state, replacing: nil, recording: records)
     }
 }
 

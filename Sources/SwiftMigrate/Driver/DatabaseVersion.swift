@@ -44,3 +44,26 @@ public struct HistoryRecord: Sendable, Hashable, Codable {
         self.appliedBy = appliedBy
     }
 }
+
+extension DatabaseVersion: CustomStringConvertible {
+    /// `3`, `3 (dirty)`, `none`, or `none (dirty)`.
+    public var description: String {
+        (version.map(String.init) ?? "none") + (dirty ? " (dirty)" : "")
+    }
+}
+
+extension MigrateError {
+    /// A version write's compare-and-set failed (``DatabaseDriver/writeVersion(_:replacing:recording:)``): the
+    /// error every driver throws, saying what was expected, what was found, and the likely cause.
+    public static func versionChanged(
+        expected: DatabaseVersion, found: DatabaseVersion, writing state: DatabaseVersion, table: String
+    ) -> MigrateError {
+        MigrateError(
+            .versionChanged,
+            "the version in \(table) changed while this run held the migration lock: expected \(expected), found "
+                + "\(found); version \(state) was not written and this migration was rolled back",
+            hint: "another migrator changed it without taking the same lock: is the database named two ways (a URL "
+                + "path and dbname=, PGDATABASE), or was the lock bypassed? Run `migrate status` before retrying"
+        )
+    }
+}

@@ -10,7 +10,7 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible, CustomDebu
             case noMigrations, invalidSource, duplicateMigration, invalidScript
             case invalidURL, unsupportedScheme, connection, lockTimeout, dirty, shortLimit
             case missingVersion, nothingToApply, statementFailed, driver, invalidArgument, cancelled
-            case fileExists, io, modifiedMigration, validationFailed, verificationFailed, tableLockTimeout
+            case fileExists, io, modifiedMigration, validationFailed, verificationFailed, tableLockTimeout, versionChanged
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -46,6 +46,9 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible, CustomDebu
         /// its transaction changed nothing, and the migrator retries it (``Migrator/Configuration/lockRetries``).
         /// The error carries the statement's location like ``statementFailed``.
         public static let tableLockTimeout = Code(.tableLockTimeout)
+        /// The version row was not the one the run read or last wrote: another migrator changed it without
+        /// taking the same lock. The write changed nothing (``DatabaseDriver/writeVersion(_:replacing:recording:)``).
+        public static let versionChanged = Code(.versionChanged)
         /// Any other failure reported by a database driver.
         public static let driver = Code(.driver)
         /// A caller passed an invalid argument.

@@ -7,7 +7,11 @@ extension Migrator {
     ///   the database is exactly as before, not dirty.
     /// - `.noTransaction`: golang-migrate's protocol: version (dirty); each statement on its own; version
     ///   (clean) and history in one transaction. A failure leaves the database dirty at the target version.
-    func execute(_ step: PlanStep, script: SQLScript?, migrations: [Migration]) async throws -> AppliedMigration {
+    ///
+    /// `expected` is the version row before the step: every version write is a compare-and-set on it.
+    func execute(
+        _ step: PlanStep, script: SQLScript?, migrations: [Migration], expected: DatabaseVersion
+    ) async throws -> AppliedMigration {
         let mode = script?.executionMode ?? .transaction
         observer?(.starting(step, mode: mode))
         var stepLogger = logger
@@ -22,7 +26,9 @@ extension Migrator {
             try await driver.beginTransaction()
             do {
                 try await runStatements(of: script, step: step, logger: stepLogger)
-                try await driver.writeVersion(target, recording: [historyRecord(step, duration: clock.now - start)])
+                try await driver.writeVersion(
+                    target, replacing: expected, recording: [historyRecord(step, duration: clock.now - start)]
+                )
                 try await driver.commitTransaction()
             } catch {
                 try? await driver.rollbackTransaction()
@@ -30,7 +36,8 @@ extension Migrator {
             }
         case .noTransaction(let reason):
             stepLogger.debug("running outside a transaction", metadata: ["migration.reason": "\(reason)"])
-            try await driver.writeVersion(DatabaseVersion(version: step.targetVersion, dirty: true))
+            let dirty = DatabaseVersion(version: step.targetVersion, dirty: true)
+            try await driver.writeVersion(dirty, replacing: expected, recording: [])
             do {
                 try await runStatements(of: script, step: step, logger: stepLogger)
             } catch var error as MigrateError {
@@ -39,7 +46,9 @@ extension Migrator {
             }
             try await driver.beginTransaction()
             do {
-                try await driver.writeVersion(target, recording: [historyRecord(step, duration: clock.now - start)])
+                try await driver.writeVersion(
+                    target, replacing: dirty, recording: [historyRecord(step, duration: clock.now - start)]
+                )
                 try await driver.commitTransaction()
             } catch {
                 try? await driver.rollbackTransaction()
@@ -56,7 +65,9 @@ extension Migrator {
 
     /// Runs every step in one transaction and writes the version once, with every history row, at the end: a
     /// failure or a stop request rolls all of it back.
-    func executeInOneTransaction(_ steps: [PlanStep], scripts: [SQLScript?]) async throws -> [AppliedMigration] {
+    func executeInOneTransaction(
+        _ steps: [PlanStep], scripts: [SQLScript?], expected: DatabaseVersion
+    ) async throws -> [AppliedMigration] {
         guard let last = steps.last else { return [] }
         let clock = ContinuousClock()
         var applied: [AppliedMigration] = []
@@ -83,7 +94,9 @@ extension Migrator {
                 ))
                 observer?(.finished(step, duration: duration))
             }
-            try await driver.writeVersion(DatabaseVersion(version: last.targetVersion, dirty: false), recording: records)
+            try await driver.writeVersion(
+                DatabaseVersion(version: last.targetVersion, dirty: false), replacing: expected, recording: records
+            )
             try await driver.commitTransaction()
         } catch var error as MigrateError {
             try? await driver.rollbackTransaction()

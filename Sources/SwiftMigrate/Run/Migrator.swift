@@ -146,13 +146,14 @@ public struct Migrator: Sendable {
                     )
                 }
                 try await driver.prepare()
-                let applied = try await executeInOneTransaction(plan.steps, scripts: scripts)
+                let applied = try await executeInOneTransaction(plan.steps, scripts: scripts, expected: current)
                 if let error = plan.trailingError { throw error.error }
                 return applied
             }
             // Tables are created only now, when something will run: a refused or empty run leaves no trace.
             if !plan.steps.isEmpty { try await driver.prepare() }
             var applied: [AppliedMigration] = []
+            var expected = current
             for (step, script) in zip(plan.steps, scripts) {
                 if stopRequest.isRequested {
                     observer?(.stopping(after: applied.isEmpty ? nil : plan.steps[applied.count - 1]))
@@ -161,7 +162,10 @@ public struct Migrator: Sendable {
                         version: current.version
                     )
                 }
-                applied.append(try await executeRetryingLockTimeouts(step, script: script, migrations: migrations))
+                applied.append(
+                    try await executeRetryingLockTimeouts(step, script: script, migrations: migrations, expected: expected)
+                )
+                expected = DatabaseVersion(version: step.targetVersion, dirty: false)
             }
             if let error = plan.trailingError { throw error.error }
             return applied
@@ -226,11 +230,13 @@ public struct Migrator: Sendable {
     /// Runs a step; when a transactional one gave up waiting for a table lock (it was rolled back, nothing
     /// changed), waits a jittered, doubling pause (1 s, 2 s, 4 s ... at most 30 s, ±50%) and runs it again,
     /// at most ``Configuration/lockRetries`` times.
-    func executeRetryingLockTimeouts(_ step: PlanStep, script: SQLScript?, migrations: [Migration]) async throws -> AppliedMigration {
+    func executeRetryingLockTimeouts(
+        _ step: PlanStep, script: SQLScript?, migrations: [Migration], expected: DatabaseVersion
+    ) async throws -> AppliedMigration {
         var attempt = 0
         while true {
             do {
-                return try await execute(step, script: script, migrations: migrations)
+                return try await execute(step, script: script, migrations: migrations, expected: expected)
             } catch let error as MigrateError where error.code == .tableLockTimeout && attempt < configuration.lockRetries {
                 guard script?.executionMode == .transaction, !stopRequest.isRequested else { throw error }
                 attempt += 1
