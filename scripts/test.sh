@@ -41,6 +41,8 @@ swift test --skip-build "$@"
 if [[ $# -eq 0 ]]; then
   scripts/check-examples.sh .build/debug/migrate
   scripts/check-models.sh
+  # The DocC catalog and every doc comment of the library build without a warning.
+  scripts/docs.sh
   # PostgreSQL's own parser (pglast) still splits the corpus as its committed oracle files say.
   if python3 -c "import pglast" 2>/dev/null; then
     python3 scripts/split-oracle.py --check

@@ -21,7 +21,7 @@ public struct MappedType: Sendable, Hashable {
     }
 }
 
-/// PostgreSQL types → Swift types for PostgresNIO. The documented map (README, "Generating models"):
+/// PostgreSQL types → Swift types for PostgresNIO. The documented map (docs/models.md):
 ///
 /// | PostgreSQL | Swift |
 /// |---|---|

@@ -28,11 +28,12 @@ public struct MigrationPreview: Sendable {
 
 extension Migrator {
     /// Plans `request` against the database's current state and splits every script, as
-    /// ``Migrator/run(_:singleTransaction:)`` would
-    /// before touching the database, but runs nothing: no lock, no table created, nothing written.
+    /// ``Migrator/run(_:singleTransaction:)`` would before touching the database, but runs nothing: no lock, no
+    /// table created, nothing written.
     ///
-    /// - throws: the errors ``Migrator/run(_:singleTransaction:)`` would throw before its first step: a dirty database, a modified
-    ///   applied migration (unless allowed), a script the lexer cannot split, `no migration to apply`.
+    /// - throws: the errors ``Migrator/run(_:singleTransaction:)`` would throw before its first step: a dirty
+    ///   database, a modified applied migration (unless allowed), a script the lexer cannot split, `no migration
+    ///   to apply`.
     public func preview(_ request: MigrationRequest) async throws -> MigrationPreview {
         let loaded = try await loadSource(for: request)
         let current = try await driver.readVersion()

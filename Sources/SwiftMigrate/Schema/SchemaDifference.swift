@@ -1,6 +1,6 @@
 /// One way in which a schema differs from the one expected, with a message that names the object:
 /// `column public.accounts.notes is missing`, `index public.idx_positions_status still exists`,
-/// ``function public.refresh_daily_pnl() differs: line 4: expected `...`, found `...` ``.
+/// `function public.refresh_daily_pnl() differs: line 4: expected ..., found ...` (the two lines in backticks).
 public struct SchemaDifference: Sendable, Hashable, Codable, CustomStringConvertible {
     /// What happened to the object.
     public enum Change: String, Sendable, Hashable, Codable {

@@ -3,7 +3,7 @@ import Foundation
 /// The schema of a database as data: every object (schemas, types, tables, columns, constraints, indexes,
 /// views, functions, triggers, comments, ...) with a canonical definition, in a stable order.
 ///
-/// Drivers make one from the catalog (``DatabaseDriver/schemaSnapshot()``); the migration tool's own version
+/// Drivers make one from the catalog (``SchemaReading/schemaSnapshot()``); the migration tool's own version
 /// and history tables are left out. Two databases with the same schema give equal snapshots, whatever their
 /// OIDs, creation times or history, so a snapshot can be committed beside the migrations, diffed in review,
 /// and compared after a down migration:

@@ -38,9 +38,12 @@ public struct SQLScript: Sendable {
     ///   `-- +migrate StatementBegin`; a psql meta-command (`\set`, `\copy`, ...); or PostgreSQL
     ///   `COPY ... FROM STDIN` (its rows would follow as text only psql can send).
     ///
-    /// - Parameter noTransactionReason: when set, the script runs outside a transaction whatever it contains,
-    ///   and this says why (a driver's ``DatabaseDriver/noTransactionWrap``); its own BEGIN and COMMIT then run
-    ///   as written.
+    /// - Parameters:
+    ///   - script: the migration file to split.
+    ///   - dialect: the SQL dialect of the database it will run on.
+    ///   - noTransactionReason: when set, the script runs outside a transaction whatever it contains, and this
+    ///     says why (a driver's ``DriverTraits/TransactionPolicy/scriptsManageTransactions(setting:)``); its own
+    ///     BEGIN and COMMIT then run as written.
     public init(_ script: MigrationScript, dialect: SQLDialect, noTransactionReason: String? = nil) throws(MigrateError) {
         guard !script.isOmitted else {
             throw MigrateError(.invalidSource, "\(script.path) was listed but not read: load the source with its \(script.path.contains(".down.") ? "down" : "up") files")

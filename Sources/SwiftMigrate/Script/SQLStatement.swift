@@ -3,7 +3,7 @@
 public enum SQLDialect: String, Sendable, Hashable {
     /// PostgreSQL: dollar quotes, `E'...'` strings, nested block comments, `BEGIN ATOMIC` function bodies.
     case postgres
-    /// SQLite: `[ident]` and `` `ident` `` identifiers, `CREATE TRIGGER ... BEGIN ... END` bodies.
+    /// SQLite: `[ident]` and backtick-quoted identifiers, `CREATE TRIGGER ... BEGIN ... END` bodies.
     case sqlite
 }
 
