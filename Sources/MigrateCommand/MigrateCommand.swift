@@ -71,13 +71,22 @@ enum Main {
             exit(2)
         }
         do {
-            var command = try Migrate.parseAsRoot(arguments)
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            let command = try Migrate.parseAsRoot(arguments)
+            // The command runs in a task of its own, so that a signal can cancel it (SignalHandler).
+            let task = Task.detached {
+                var command = command
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
             }
+            SignalHandler.shared.install { task.cancel() }
+            try await task.value
+            // A signal during the last migration, or after it: still the signal's exit code.
+            if let code = SignalHandler.shared.received { exit(code) }
         } catch {
+            if let code = SignalHandler.shared.received { exit(code) }
             let code = Migrate.exitCode(for: error)
             let message = Migrate.fullMessage(for: error)
             if code == .success {

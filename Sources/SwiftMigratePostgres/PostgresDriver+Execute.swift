@@ -16,6 +16,7 @@ extension PostgresDriver {
     ///   ``MigrateError/Code/connection`` when the connection is lost.
     public func execute(_ sql: String) async throws {
         try checkOpen()
+        if Task.isCancelled { throw MigrateError(.cancelled, "cancelled before the statement ran") }
         do {
             try await withTaskCancellationHandler {
                 let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)

@@ -1,4 +1,5 @@
 import CSQLite
+import Dispatch
 import Foundation
 import SwiftMigrate
 
@@ -33,8 +34,17 @@ final class SQLiteConnection: @unchecked Sendable {
     /// ``applyDeferredSettings()``): for a migration, once the lock is held.
     var deferredSettings: SQLiteDriver.Configuration?
 
+    /// The handle for ``interrupt()``, which may be called from another thread while a statement runs.
+    private let interruptHandle: OpaquePointer
+    /// When the running statement must stop (``run(_:until:)``), as `DispatchTime` nanoseconds; 0 for never.
+    /// Read by the progress handler on the thread that runs the statement, the only one that writes it.
+    private var deadline: UInt64 = 0
+    /// Set by the progress handler when it stopped a statement at its deadline.
+    private(set) var deadlinePassed = false
+
     init(db: OpaquePointer) {
         self.db = db
+        interruptHandle = db
         // SQLite's own absolute path of the main database; "" for :memory: and temporary databases.
         if let name = sqlite3_db_filename(db, "main"), name.pointee != 0 {
             lockPath = String(cString: name)
@@ -46,6 +56,33 @@ final class SQLiteConnection: @unchecked Sendable {
     deinit { close() }
 
     var isOpen: Bool { db != nil }
+
+    /// Makes the running statement fail with `SQLITE_INTERRUPT` (task cancellation). Safe from any thread
+    /// while the connection is open; the driver closes it only after the statement returned.
+    func interrupt() {
+        sqlite3_interrupt(interruptHandle)
+    }
+
+    /// Runs `body` (statements on this connection), interrupting any statement still running at `deadline`
+    /// (``deadlinePassed`` then tells why it failed). SQLite calls the progress handler every 1,000 virtual
+    /// machine instructions; a statement waiting on another connection's lock is bounded by the busy timeout.
+    func run<T>(until deadline: DispatchTime?, _ body: () throws -> T) throws -> T {
+        guard let deadline, let db else { return try body() }
+        self.deadline = deadline.uptimeNanoseconds
+        deadlinePassed = false
+        sqlite3_progress_handler(db, 1000, { context in
+            guard let context else { return 0 }
+            let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
+            guard DispatchTime.now().uptimeNanoseconds >= connection.deadline else { return 0 }
+            connection.deadlinePassed = true
+            return 1
+        }, Unmanaged.passUnretained(self).toOpaque())
+        defer {
+            sqlite3_progress_handler(db, 0, nil, nil)
+            self.deadline = 0
+        }
+        return try body()
+    }
 
     /// True while a transaction is open: the database's own answer, so a `BEGIN` or `COMMIT` inside a script
     /// and SQLite's automatic rollback after some errors are accounted for.

@@ -32,6 +32,9 @@ extension SQLiteDriver {
         public var noTransactionWrap: Bool
         /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
         public var busyTimeout: Duration
+        /// How long one statement of a migration may run (`x-statement-timeout`, milliseconds, as for
+        /// PostgreSQL): it is interrupted after that and its migration fails (and rolls back). Nil: no limit.
+        public var statementTimeout: Duration?
         /// `PRAGMA foreign_keys`, when set (`_foreign_keys` / `_fk`).
         public var foreignKeys: Bool?
         /// `PRAGMA journal_mode`, when set (`_journal_mode` / `_journal`): DELETE, TRUNCATE, PERSIST, MEMORY,
@@ -66,6 +69,7 @@ extension SQLiteDriver {
             self.migrationsTable = migrationsTable
             noTransactionWrap = false
             busyTimeout = Self.defaultBusyTimeout
+            statementTimeout = nil
             foreignKeys = nil
             journalMode = nil
             transactionLock = .immediate
@@ -108,6 +112,14 @@ extension SQLiteDriver {
                     if !value.isEmpty { migrationsTable = value }
                 case "x-no-tx-wrap":
                     noTransactionWrap = try Self.bool(value, item.name, shown)
+                case "x-statement-timeout":
+                    guard let ms = Int(value), ms >= 0, ms <= Int(Int32.max) else {
+                        throw MigrateError(
+                            .invalidURL,
+                            "invalid value \"\(value)\" for x-statement-timeout in database URL \(shown): expected milliseconds (0 for no limit)"
+                        )
+                    }
+                    statementTimeout = ms == 0 ? nil : .milliseconds(ms)
                 case "_busy_timeout", "_timeout":
                     guard let ms = Int(value), ms >= 0 else {
                         throw MigrateError(
@@ -155,7 +167,7 @@ extension SQLiteDriver {
                         : " (and with a sqlite3://file:PATH URI: \(Self.uriParameterNames.joined(separator: ", ")))"
                     throw MigrateError(
                         .invalidURL,
-                        "unknown parameter \(item.name) in database URL \(shown); supported: x-migrations-table, x-no-tx-wrap, _busy_timeout (_timeout), _foreign_keys (_fk), _journal_mode (_journal), _synchronous (_sync), _txlock\(uriNote)"
+                        "unknown parameter \(item.name) in database URL \(shown); supported: x-migrations-table, x-no-tx-wrap, x-statement-timeout, _busy_timeout (_timeout), _foreign_keys (_fk), _journal_mode (_journal), _synchronous (_sync), _txlock\(uriNote)"
                     )
                 }
             }

@@ -210,8 +210,36 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
     ///
     /// - Throws: ``DatabaseFailure`` with SQLite's message, the extended result code's name as `sqlState`, and
     ///   the UTF-8 offset in `sql` of the failing token (or of the failing statement for run-time errors).
+    ///
+    /// Cancelling the task interrupts the statement (`sqlite3_interrupt`): it fails with
+    /// ``MigrateError/Code/cancelled``, and its transaction is rolled back. With ``Configuration/statementTimeout``
+    /// a statement still running then is interrupted the same way and fails like PostgreSQL's
+    /// `canceling statement due to statement timeout`.
     public func execute(_ sql: String) async throws {
-        try await withConnection { try $0.execute(sql) }
+        if Task.isCancelled { throw MigrateError(.cancelled, "cancelled before the statement ran") }
+        let timeout = configuration.statementTimeout
+        do {
+            try await withTaskCancellationHandler {
+                try await withConnection { connection in
+                    let deadline = timeout.map { DispatchTime.now() + .nanoseconds(Int(Self.nanoseconds($0))) }
+                    do {
+                        try connection.run(until: deadline) { try connection.execute(sql) }
+                    } catch var failure as DatabaseFailure where connection.deadlinePassed {
+                        failure.message = "canceling statement due to statement timeout (x-statement-timeout)"
+                        throw failure
+                    }
+                }
+            } onCancel: { [connection] in
+                connection.interrupt()
+            }
+        } catch let failure as DatabaseFailure where Task.isCancelled && failure.sqlState == "SQLITE_INTERRUPT" {
+            throw MigrateError(.cancelled, "cancelled: the statement was interrupted")
+        }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     /// Begins a transaction with `BEGIN IMMEDIATE` (or as ``Configuration/transactionLock`` says).

@@ -9,7 +9,6 @@ struct Session {
     let options: GlobalOptions
     let console: Console
     let logger: Logger
-    let stopRequest = StopRequest()
     let startTime = ContinuousClock.now
 
     init(_ options: GlobalOptions) throws {
@@ -57,7 +56,7 @@ struct Session {
                 lockTimeout: .seconds(Int64(options.lockTimeout)), allowModified: options.allowModified,
                 lockRetries: Int(options.lockRetries)
             ),
-            logger: logger, stopRequest: stopRequest
+            logger: logger
         )
         migrator.observer = { [console, verbose = options.verbose] event in
             Self.report(event, console: console, verbose: verbose)
@@ -72,8 +71,6 @@ struct Session {
 
     /// Runs `body` with signal handling; prints errors like a compiler and maps them to exit codes.
     func reportingErrors(_ body: () async throws -> Void) async throws {
-        let signals = SignalHandler.install(stopRequest: stopRequest, console: console)
-        defer { signals.cancel() }
         do {
             try await body()
             if options.verbose {
@@ -81,8 +78,11 @@ struct Session {
             }
         } catch let error as MigrateError {
             console.error(error.rendered())
-            if error.code == .cancelled { throw ExitCode(signals.exitCode) }
+            if error.code == .cancelled { throw ExitCode(SignalHandler.shared.exitCode) }
             throw ExitCode.failure
+        } catch is CancellationError {
+            console.error("error: cancelled")
+            throw ExitCode(SignalHandler.shared.exitCode)
         } catch let error as DatabaseFailure {
             console.error("error: \(error)")
             throw ExitCode.failure

@@ -1,46 +1,53 @@
 import Dispatch
 import Foundation
-import SwiftMigrate
 import Synchronization
 
-/// SIGINT and SIGTERM ask the migrator to stop after the running migration; the lock is released and the
-/// process exits with 130 (SIGINT) or 143 (SIGTERM), the shell's codes for those signals.
-final class SignalHandler {
-    /// The exit code of the first signal received; 0 until one is. Written by the signal sources' queue, read
-    /// by the command when the run has stopped.
-    private final class FirstSignal: Sendable {
-        let code = Atomic<Int32>(0)
+/// SIGINT and SIGTERM: the first cancels the running command's task, which cancels the statement that runs (a
+/// transactional migration rolls back; a non-transactional one is left dirty with the recovery advice), stops a
+/// wait for the lock or for a connection, and releases the lock; the process then exits with 130 (SIGINT) or 143
+/// (SIGTERM), the shell's codes for those signals, however the run ended. A second signal exits at once.
+final class SignalHandler: Sendable {
+    /// Installed by `main` before the command runs.
+    static let shared = SignalHandler()
+
+    /// The exit code of the first signal received; 0 until one is.
+    private let first = Atomic<Int32>(0)
+    /// What the first signal cancels: the command's task.
+    private let onFirstSignal = Mutex<(@Sendable () -> Void)?>(nil)
+    private let sources = Mutex<[any DispatchSourceSignal]>([])
+
+    /// 130 or 143 once a signal came, else nil.
+    var received: Int32? {
+        let code = first.load(ordering: .sequentiallyConsistent)
+        return code == 0 ? nil : code
     }
 
-    private let sources: [any DispatchSourceSignal]
-    private let first = FirstSignal()
+    /// The exit code for a run stopped by a signal: the first signal's (130 when none was received, for a
+    /// cancellation that came from elsewhere).
+    var exitCode: Int32 { received ?? 130 }
 
-    private init(sources: [any DispatchSourceSignal]) { self.sources = sources }
-
-    /// 130 for SIGINT, 143 for SIGTERM: the first signal that stopped the run.
-    var exitCode: Int32 {
-        let code = first.code.load(ordering: .sequentiallyConsistent)
-        return code == 0 ? 130 : code
-    }
-
-    static func install(stopRequest: StopRequest, console: Console) -> SignalHandler {
-        let codes = [(SIGINT, Int32(130)), (SIGTERM, Int32(143))]
-        let handler = SignalHandler(sources: codes.map { DispatchSource.makeSignalSource(signal: $0.0, queue: .global()) })
-        let first = handler.first
-        for (source, (signalNumber, code)) in zip(handler.sources, codes) {
-            signal(signalNumber, SIG_IGN)
-            source.setEventHandler {
-                if first.code.compareExchange(expected: 0, desired: code, ordering: .sequentiallyConsistent).exchanged {
-                    console.error("Stopping after this running migration ...")
-                }
-                stopRequest.request()
+    /// Starts handling SIGINT and SIGTERM; `cancel` runs on the first.
+    func install(cancel: @escaping @Sendable () -> Void) {
+        onFirstSignal.withLock { $0 = cancel }
+        sources.withLock { sources in
+            for (signalNumber, code) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { [self] in handle(code) }
+                source.resume()
+                sources.append(source)
             }
-            source.resume()
         }
-        return handler
     }
 
-    func cancel() {
-        for source in sources { source.cancel() }
+    private func handle(_ code: Int32) {
+        guard first.compareExchange(expected: 0, desired: code, ordering: .sequentiallyConsistent).exchanged else {
+            // The second signal: the user wants out now. The server ends the session (and its advisory lock) and
+            // the kernel drops SQLite's file lock with the process.
+            Console().error("Exiting at once.")
+            exit(code)
+        }
+        Console().error("Interrupted: cancelling the running statement (a migration in a transaction is rolled back); signal again to exit at once ...")
+        onFirstSignal.withLock { $0 }?()
     }
 }

@@ -75,7 +75,7 @@ extension Migrator {
         try await driver.beginTransaction()
         do {
             for (step, script) in zip(steps, scripts) {
-                if stopRequest.isRequested {
+                if stopRequest.isRequested || Task.isCancelled {
                     observer?(.stopping(after: nil))
                     throw MigrateError(
                         .cancelled, "stopped before \(step.label): the whole run was rolled back, nothing was applied"

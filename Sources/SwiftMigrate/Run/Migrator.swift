@@ -49,7 +49,8 @@ public struct Migrator: Sendable {
     public let logger: Logger
     /// Receives progress events, e.g. to print `1/u create_users (43.1ms)`.
     public var observer: (@Sendable (MigrationEvent) -> Void)?
-    /// Set it (from a signal handler) to stop after the running migration.
+    /// Set it (from a signal handler, a service's graceful shutdown) to stop after the running migration.
+    /// Cancelling the task instead also cancels the running statement: a transactional migration rolls back.
     public var stopRequest: StopRequest
 
     public init(
@@ -155,7 +156,7 @@ public struct Migrator: Sendable {
             var applied: [AppliedMigration] = []
             var expected = current
             for (step, script) in zip(plan.steps, scripts) {
-                if stopRequest.isRequested {
+                if stopRequest.isRequested || Task.isCancelled {
                     observer?(.stopping(after: applied.isEmpty ? nil : plan.steps[applied.count - 1]))
                     throw MigrateError(
                         .cancelled, "stopped before \(step.label): \(plan.steps.count - applied.count) migration(s) not run",
@@ -238,7 +239,7 @@ public struct Migrator: Sendable {
             do {
                 return try await execute(step, script: script, migrations: migrations, expected: expected)
             } catch let error as MigrateError where error.code == .tableLockTimeout && attempt < configuration.lockRetries {
-                guard script?.executionMode == .transaction, !stopRequest.isRequested else { throw error }
+                guard script?.executionMode == .transaction, !stopRequest.isRequested, !Task.isCancelled else { throw error }
                 attempt += 1
                 let base = min(30.0, pow(2.0, Double(attempt - 1)))
                 let pause = base * Double.random(in: 0.5...1.5)
@@ -246,7 +247,11 @@ public struct Migrator: Sendable {
                     "\(step.label): \(error.message); retrying in \(String(format: "%.1f", pause)) s (attempt \(attempt + 1) of \(configuration.lockRetries + 1))",
                     metadata: ["migration.version": "\(step.migration.version)"]
                 )
-                try await Task.sleep(for: .milliseconds(Int(pause * 1000)))
+                do {
+                    try await Task.sleep(for: .milliseconds(Int(pause * 1000)))
+                } catch {
+                    throw MigrateError(.cancelled, "cancelled while waiting to retry \(step.label)", version: step.migration.version)
+                }
             }
         }
     }

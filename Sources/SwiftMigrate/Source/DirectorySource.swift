@@ -212,7 +212,8 @@ enum SourceDirectory {
         }.map(\.name)
     }
 
-    /// The file's text, or nil when it is a directory.
+    /// The file's text, or nil when it is a directory. Anything else that is not a regular file (a FIFO, a socket,
+    /// a device) is refused before any read: opening a FIFO for reading would wait for a writer for ever.
     ///
     /// Plain `open`/`read`/`close` into one reused buffer: three system calls per file where Foundation's
     /// `Data(contentsOf:)` makes five or more, and no zero-filled allocation per file, which shows with 10,000
@@ -220,11 +221,22 @@ enum SourceDirectory {
     ///
     /// - Throws: `.invalidSource` for invalid UTF-8 (naming the byte offset), `.io` when it cannot be read.
     static func readUTF8(atPath path: String, displayPath: String) throws(MigrateError) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; regular files ignore it.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             throw MigrateError(.io, "cannot read \(displayPath): \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
+        var info = stat()
+        if fstat(descriptor, &info) == 0 {
+            let kind = info.st_mode & S_IFMT
+            if kind == S_IFDIR { return nil }
+            guard kind == S_IFREG else {
+                throw MigrateError(
+                    .invalidSource, "\(displayPath) is not a regular file (a FIFO, socket or device); migration files must be regular files"
+                )
+            }
+        }
         var capacity = 16 * 1024
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
