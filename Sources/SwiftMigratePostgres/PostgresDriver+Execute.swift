@@ -74,14 +74,37 @@ extension PostgresDriver {
             reason = "the connection is closed"
         case .serverClosedConnection, .uncleanShutdown:
             reason = "the server closed the connection"
+        case .connectionError:
+            reason = Self.networkFailure(error.underlying)
         default:
             reason = "\(error.code)"
-            if let underlying = error.underlying { reason += ": \(underlying)" }
+            if let underlying = error.underlying { reason += ": \(Self.networkFailure(underlying))" }
         }
         return MigrateError(
             .connection, "lost the connection to \(displayURL): \(scrub(reason))",
             sqlState: error.serverInfo?[.sqlState], underlying: error
         )
+    }
+
+    /// A network error of an open connection in words (NIO's own text reads `read(descriptor:pointer:size:):
+    /// Connection reset by peer (errno: 104)`).
+    static func networkFailure(_ error: (any Error)?) -> String {
+        switch error {
+        case nil:
+            return "the connection failed"
+        case let error as IOError:
+            switch error.errnoCode {
+            case ECONNRESET: return "the connection was reset (by the server, or a proxy or firewall between)"
+            case EPIPE: return "the connection was closed while sending"
+            case ETIMEDOUT: return "the connection timed out"
+            default: return String(cString: strerror(error.errnoCode)).lowercased()
+            }
+        case let error as ChannelError:
+            if case .eof = error { return "the server closed the connection" }
+            return "\(error)"
+        case let error?:
+            return "\(error)"
+        }
     }
 
     /// PostgresNIO never answers a query written after its channel closed (the handler that would fail it is

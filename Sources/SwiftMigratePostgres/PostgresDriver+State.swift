@@ -64,6 +64,8 @@ extension PostgresDriver {
             return result
         } catch let error as MigrateError where error.sqlState == "42P01" {
             return .none
+        } catch let error as MigrateError where error.sqlState == "42703" {
+            throw MigrateError.notAMigrationsTable(versionTable.description, detail: error.message)
         }
     }
 

@@ -106,7 +106,8 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
     }
 
     public func readVersion() async throws -> DatabaseVersion {
-        let sql = "SELECT version, dirty FROM \(Self.identifier(configuration.migrationsTable)) LIMIT 1"
+        let table = Self.identifier(configuration.migrationsTable)
+        let sql = "SELECT version, dirty FROM \(table) LIMIT 1"
         return try await perform("cannot read the version from \(configuration.migrationsTable)") { connection in
             var state = DatabaseVersion.none
             do {
@@ -117,6 +118,8 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
                 }
             } catch let failure as DatabaseFailure where failure.message.hasPrefix("no such table") {
                 return .none
+            } catch let failure as DatabaseFailure where failure.message.hasPrefix("no such column") {
+                throw MigrateError.notAMigrationsTable(table, detail: failure.message)
             }
             return state
         }

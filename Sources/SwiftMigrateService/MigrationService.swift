@@ -77,7 +77,8 @@ public final class MigrationService: Service {
             } catch {
                 return .failure(error)
             }
-        } onCancelOrGracefulShutdown: {
+        } onCancelOrGracefulShutdown: { [logger] in
+            logger.notice("shutdown requested: finishing the running migration, starting no other")
             stop.request()
         }
         finish(result)

@@ -98,6 +98,14 @@ extension BadInputCase {
         .init(name: "annotation-near-miss-directive", status: 1, messages: ["2_index_items.up.sql:1:1", "unknown directive '-- +migrate notransaction?'"]),
         .init(name: "annotation-unknown-directive", status: 1, messages: ["1_create_items.sql:3:", "Sideways"]),
         .init(name: "annotation-up-twice", status: 1, messages: ["1_create_items.sql:3:", "Up"]),
+        // A stray COMMIT or an unclosed BEGIN: PostgreSQL only warned and went on, SQLite stopped half-way, dirty.
+        // Both refuse the file before it runs, at the statement at fault.
+        .init(name: "stray-commit", status: 1, messages: ["1_create_items.up.sql:2:1", "COMMIT without a transaction"]),
+        .init(name: "stray-commit-postgres", fixture: "stray-commit", database: .postgres, status: 1,
+              messages: ["1_create_items.up.sql:2:1", "COMMIT without a transaction"]),
+        .init(name: "unclosed-begin", status: 1, messages: ["1_create_items.up.sql:1:1", "BEGIN is never committed"]),
+        .init(name: "unclosed-begin-postgres", fixture: "unclosed-begin", database: .postgres, status: 1,
+              messages: ["1_create_items.up.sql:1:1", "BEGIN is never committed"]),
         // golang-migrate's behaviour, kept: the script's own ROLLBACK undoes its work, the version is recorded.
         .init(name: "explicit-rollback-inside", status: 0, messages: [], outcome: .applied(version: 1, objects: [])),
     ]

@@ -100,8 +100,13 @@ import Testing
             """]
         let out = Pipe()
         silent.standardOutput = out
+        silent.standardError = FileHandle.nullDevice
         try silent.run()
-        defer { silent.terminate() }
+        // SIGKILL: a helper must not outlive the test (it would hold the test's output open).
+        defer {
+            kill(silent.processIdentifier, SIGKILL)
+            silent.waitUntilExit()
+        }
         let port = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let dir = try TempDir()
         defer { dir.remove() }

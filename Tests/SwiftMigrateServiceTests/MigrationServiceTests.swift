@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -109,7 +110,9 @@ import Testing
             ]
             _ = try await Self.rows(check, "SELECT pg_advisory_lock(4242)::text")
             let client = try Self.client(database: name)
-            let service = MigrationService(client: client, source: InMemorySource(files: files), logger: Self.logger)
+            let messages = RecordedMessages()
+            let serviceLogger = Logger(label: "service") { _ in RecordingLogHandler(messages: messages) }
+            let service = MigrationService(client: client, source: InMemorySource(files: files), logger: serviceLogger)
             let group = ServiceGroup(services: [client, service], logger: Self.logger)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
@@ -117,6 +120,10 @@ import Testing
                     try await Self.rows(check, "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted") == ["1"]
                 }
                 await group.triggerGracefulShutdown()
+                // The group passes the shutdown on asynchronously: let migration 2 go only once the service has it.
+                try await Self.waitFor("the service to hear of the shutdown") {
+                    messages.contains("shutdown requested: finishing the running migration, starting no other")
+                }
                 _ = try await Self.rows(check, "SELECT pg_advisory_unlock(4242)::text")
                 let error = await #expect(throws: MigrateError.self) { try await service.waitUntilMigrated() }
                 #expect(error?.code == .cancelled)
@@ -146,4 +153,25 @@ import Testing
             #expect(try await Self.rows(check, "SELECT coalesce(to_regclass('b')::text, 'none')") == ["none"])
         }
     }
+}
+
+/// The messages a logger was given, for tests that wait for one.
+final class RecordedMessages: Sendable {
+    private let messages = Mutex<[String]>([])
+
+    func append(_ message: String) { messages.withLock { $0.append(message) } }
+    func contains(_ message: String) -> Bool { messages.withLock { $0.contains(message) } }
+}
+
+struct RecordingLogHandler: LogHandler {
+    let messages: RecordedMessages
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) { messages.append("\(event.message)") }
 }

@@ -67,3 +67,16 @@ extension MigrateError {
         )
     }
 }
+
+extension MigrateError {
+    /// The version table named by `x-migrations-table` exists but is some other table (`users`): said with its
+    /// name rather than as the database's `column "version" does not exist`.
+    public static func notAMigrationsTable(_ table: String, detail: String) -> MigrateError {
+        MigrateError(
+            .invalidArgument,
+            "\(table) is not a migrations table: it exists without golang-migrate's columns (version bigint, dirty boolean)",
+            detail: detail,
+            hint: "x-migrations-table names a table the tool owns: choose a name no other table has (default schema_migrations)"
+        )
+    }
+}

@@ -57,6 +57,7 @@ public struct SQLScript: Sendable {
             }
         }
         var statements = try lexed.get()
+        try Self.checkTransactionControl(statements, path: script.path)
         if let noTransactionReason {
             executionMode = .noTransaction(reason: noTransactionReason)
         } else {
@@ -67,6 +68,48 @@ public struct SQLScript: Sendable {
         self.dialect = dialect
         self.contents = contents
         self.firstLine = script.firstLine
+    }
+
+    /// Refuses a COMMIT or ROLLBACK with no transaction open, a BEGIN inside an open one, and a BEGIN never
+    /// closed: PostgreSQL only warns about them and goes on, SQLite fails half-way (and the version write that
+    /// follows fails too), so the same file would leave the two databases in different states. Refused here,
+    /// before anything runs, they fail the same way everywhere, and `lint`, `validate` and `plan` report them.
+    static func checkTransactionControl(_ statements: [SQLStatement], path: String) throws(MigrateError) {
+        var open: SQLStatement?
+        func refuse(_ statement: SQLStatement, _ message: String, _ hint: String) -> MigrateError {
+            MigrateError(
+                .invalidScript, message, location: SourceLocation(file: path, line: statement.line, column: statement.column),
+                statement: statement.text, hint: hint
+            )
+        }
+        for statement in statements {
+            switch statement.kind {
+            case .begin:
+                if let open {
+                    throw refuse(
+                        statement, "BEGIN inside the transaction that line \(open.line) began",
+                        "close the first transaction with COMMIT before beginning another"
+                    )
+                }
+                open = statement
+            case .commit, .rollback:
+                guard open != nil else {
+                    throw refuse(
+                        statement, "\(statement.kind == .commit ? "COMMIT" : "ROLLBACK") without a transaction begun in this file",
+                        "remove it: the runner wraps each migration in a transaction of its own (or begin one above it)"
+                    )
+                }
+                open = nil
+            default:
+                break
+            }
+        }
+        if let open {
+            throw refuse(
+                open, "BEGIN is never committed: the file ends inside its transaction",
+                "end the file's transaction with COMMIT, or remove the BEGIN (the runner wraps each migration in a transaction of its own)"
+            )
+        }
     }
 
     /// Chooses the mode, and strips an outer BEGIN ... COMMIT when the runner's own transaction replaces it.

@@ -58,7 +58,17 @@ struct SQLScriptModeTests {
         ("\"begin\"", .regular),
     ])
     func postgresStatementKinds(sql: String, kind: Kind) throws {
-        #expect(try F.script(sql).statements.map(\.kind) == [kind])
+        #expect(try Self.kinds(sql, .postgres, expecting: kind) == [kind])
+    }
+
+    /// The kinds of `sql`'s statements. A lone BEGIN, COMMIT or ROLLBACK is refused as a file, so it is lexed
+    /// inside a balanced pair (under `notransaction`, which keeps the pair), and the pair's other half dropped.
+    static func kinds(_ sql: String, _ dialect: SQLDialect, expecting kind: Kind) throws -> [Kind] {
+        switch kind {
+        case .begin: return Array(try F.script(sql + ";\nCOMMIT", dialect, noTransaction: true).statements.map(\.kind).dropLast())
+        case .commit, .rollback: return Array(try F.script("BEGIN;\n" + sql, dialect, noTransaction: true).statements.map(\.kind).dropFirst())
+        default: return try F.script(sql, dialect).statements.map(\.kind)
+        }
     }
 
     @Test(arguments: [
@@ -78,7 +88,7 @@ struct SQLScriptModeTests {
         ("PRAGMA foreign_key_check", .regular),
     ])
     func sqliteStatementKinds(sql: String, kind: Kind) throws {
-        #expect(try F.script(sql, .sqlite).statements.map(\.kind) == [kind])
+        #expect(try Self.kinds(sql, .sqlite, expecting: kind) == [kind])
     }
 
     @Test func ordinaryScriptsRunInATransaction() throws {
@@ -112,9 +122,24 @@ struct SQLScriptModeTests {
         #expect(script.statements.map(\.kind) == [.begin, .regular, .commit, .begin, .regular, .commit])
     }
 
+    /// Unbalanced transaction control: PostgreSQL only warns and goes on, SQLite failed half-way and left the
+    /// database dirty. Both dialects refuse the file before it runs, at the statement at fault.
     @Test(arguments: [
-        "BEGIN;\nCREATE TABLE a (id int);",
-        "CREATE TABLE a (id int);\nCOMMIT;",
+        ("BEGIN;\nCREATE TABLE a (id int);", "BEGIN is never committed: the file ends inside its transaction", 1),
+        ("CREATE TABLE a (id int);\nCOMMIT;", "COMMIT without a transaction begun in this file", 2),
+        ("CREATE TABLE a (id int);\nROLLBACK;", "ROLLBACK without a transaction begun in this file", 2),
+        ("BEGIN;\nBEGIN;\nCOMMIT;\nCOMMIT;", "BEGIN inside the transaction that line 1 began", 2),
+    ])
+    func unbalancedTransactionControlIsRefusedInBothDialects(sql: String, message: String, line: Int) throws {
+        for dialect in [SQLDialect.postgres, .sqlite] {
+            let error = #expect(throws: MigrateError.self) { try F.script(sql, dialect) }
+            #expect(error?.code == .invalidScript)
+            #expect(error?.message == message)
+            #expect(error?.location?.line == line)
+        }
+    }
+
+    @Test(arguments: [
         "BEGIN;\nCREATE TABLE a (id int);\nROLLBACK;",
         "CREATE TABLE a (id int);\nBEGIN;\nCREATE TABLE b (id int);\nCOMMIT;",
     ])

@@ -1,0 +1,3 @@
+CREATE TABLE items (id int);
+COMMIT;
+CREATE TABLE notes (id int);

@@ -1,0 +1,2 @@
+BEGIN;
+CREATE TABLE items (id int);
