@@ -154,6 +154,30 @@ extension BadInputCase {
         .init(name: "cli-lock-timeout-negative-after-command", arguments: ["up", "-lock-timeout", "-5"], status: 2,
               messages: ["The value '-5' is invalid for '--lock-timeout <seconds>'"]),
         .init(name: "cli-lock-timeout-not-a-number", arguments: ["-lock-timeout", "soon", "up"], status: 2, messages: ["soon"]),
+        // Numbers that fit the parser's UInt but not what they become: each once trapped ("Not enough bits").
+        .init(name: "cli-lock-timeout-too-large", arguments: ["-lock-timeout", "18446744073709551615", "up"], status: 2,
+              messages: ["invalid -lock-timeout 18446744073709551615: expected whole seconds from 0 to 2147483647"]),
+        .init(name: "cli-lock-retries-too-large", arguments: ["up", "-lock-retries", "18446744073709551615"], status: 2,
+              messages: ["invalid -lock-retries 18446744073709551615: expected a number of retries from 0 to 2147483647"]),
+        .init(name: "cli-up-count-too-large", arguments: ["up", "18446744073709551615"], status: 2,
+              messages: ["invalid N 18446744073709551615 for up: expected a count from 0 to 9223372036854775807"]),
+        .init(name: "cli-down-count-too-large", arguments: ["down", "18446744073709551615"], status: 2,
+              messages: ["invalid N 18446744073709551615 for down: expected a count from 0 to 9223372036854775807"]),
+        // Once a crash asking for a string of 10^11 zeros.
+        .init(name: "cli-create-digits-too-large", arguments: ["create", "-dir", "$MIGRATIONS", "-seq", "-digits", "100000000000", "add"],
+              standardOptions: false, status: 2, messages: ["invalid -digits 100000000000: expected 1 to 19"],
+              check: { directory in
+                  let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+                  #expect(names == ["1_create_items.down.sql", "1_create_items.up.sql"])
+              }),
+        // Once a trap computing the next version after the largest UInt64.
+        .init(name: "cli-create-after-largest-version", arguments: ["create", "-dir", "$MIGRATIONS", "-seq", "add"],
+              standardOptions: false, status: 1, messages: ["no sequence number after 18446744073709551615"],
+              generate: write(Array("-- never applied\n".utf8), "18446744073709551615_huge.up.sql"),
+              check: { directory in
+                  let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+                  #expect(names.count == 3, "\(names)")
+              }),
         .init(name: "cli-path-does-not-exist", arguments: ["-path", "$DIR/nowhere", "-database", "$DB", "up"], standardOptions: false,
               status: 1, messages: ["$DIR/nowhere"]),
         .init(name: "cli-path-is-a-file", arguments: ["-path", "$MIGRATIONS/1_create_items.up.sql", "-database", "$DB", "up"],

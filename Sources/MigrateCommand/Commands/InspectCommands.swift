@@ -128,6 +128,12 @@ struct CreateCommand: ParsableCommand {
     @Option(name: .customLong("tz"), help: "Time zone of timestamp versions.") var tz = "UTC"
     @Argument(help: "The migration's name, e.g. add_user_preferences.") var name: String
 
+    func validate() throws {
+        guard (1...MigrationCreator.mostDigits).contains(digits) else {
+            throw ValidationError("invalid -digits \(digits): expected 1 to \(MigrationCreator.mostDigits)")
+        }
+    }
+
     func run() throws {
         let console = Console(url: nil)
         if seq && format != "20060102150405" {
