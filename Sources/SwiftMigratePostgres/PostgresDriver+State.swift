@@ -164,7 +164,7 @@ extension PostgresDriver {
             query.binds.append(record.checksum)
             placeholders.append("$\(query.binds.count)")
             bind(record.appliedAt)
-            bind(record.durationMs)
+            bind(record.durationMs ?? 0)
             bind(record.appliedBy)
             sql += (first ? "" : ", ") + "(" + placeholders.joined(separator: ", ") + ")"
             first = false
@@ -185,7 +185,8 @@ extension PostgresDriver {
                     records.append(
                         HistoryRecord(
                             version: version, direction: Direction(rawValue: direction) ?? .up, name: name,
-                            checksum: checksum, appliedAt: appliedAt, durationMs: duration, appliedBy: appliedBy
+                            checksum: checksum, appliedAt: appliedAt,
+                            durationMs: HistoryRecord.plausibleDurationMs(duration), appliedBy: appliedBy
                         )
                     )
                 }
@@ -204,7 +205,7 @@ extension PostgresDriver {
             INSERT INTO \(unescaped: historyTable.description) \
             (version, direction, name, checksum, applied_at, duration_ms, applied_by) \
             VALUES (\(record.version), \(record.direction.rawValue), \(record.name), \(record.checksum), \
-            \(record.appliedAt), \(record.durationMs), \(record.appliedBy))
+            \(record.appliedAt), \(record.durationMs ?? 0), \(record.appliedBy))
             """,
             what: "append to \(historyTable)"
         )

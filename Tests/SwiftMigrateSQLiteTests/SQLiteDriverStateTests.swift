@@ -167,6 +167,27 @@ struct SQLiteDriverStateTests {
         }
     }
 
+    @Test("a history row's duration_ms that is no plausible duration reads as nil; unknown is written as 0")
+    func implausibleDurationsReadAsUnknown() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = "\(directory)/test.db"
+            let driver = try await openDriver(in: directory)
+            try await driver.prepare()
+            let record = HistoryRecord(
+                version: 1, direction: .up, name: "a", checksum: nil, appliedAt: Date(timeIntervalSince1970: 0),
+                durationMs: nil, appliedBy: "me"
+            )
+            try await driver.writeVersion(DatabaseVersion(version: 1, dirty: false), recording: Array(repeating: record, count: 7))
+            #expect(try sqlite3CLI(path, "SELECT group_concat(duration_ms) FROM schema_migrations_history") == "0.0,0.0,0.0,0.0,0.0,0.0,0.0")
+            try sqlite3CLI(path, """
+                UPDATE schema_migrations_history SET duration_ms = CASE id
+                WHEN 1 THEN 9e999 WHEN 2 THEN -9e999 WHEN 3 THEN 1e300 WHEN 4 THEN -1 WHEN 5 THEN 'soon' WHEN 6 THEN 7 ELSE 2.5 END
+                """)
+            #expect(try await driver.readHistory().map(\.durationMs) == [nil, nil, nil, nil, nil, 7, 2.5])
+            try await driver.close()
+        }
+    }
+
     @Test("drop removes every table, view and trigger, then the version reads as none")
     func drop() async throws {
         try await withTemporaryDirectory { directory in

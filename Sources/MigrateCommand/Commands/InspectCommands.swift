@@ -65,7 +65,7 @@ enum StatusTable {
                 String(entry.version), entry.name.isEmpty ? "-" : entry.name,
                 entry.state.rawValue + (entry.hasDown || entry.state == .missingFromSource ? "" : " (no down)"),
                 entry.appliedAt.map(UTCTime.dateTime) ?? "-",
-                entry.durationMs.map { AppliedMigration.format(.nanoseconds(Int64($0 * 1_000_000))) } ?? "-",
+                entry.durationMs.flatMap(AppliedMigration.format(milliseconds:)) ?? "-",
             ])
         }
         // Plain string work, no Foundation formatting: `status` renders 10,000 rows.
