@@ -46,8 +46,30 @@ extension PostgresDriver {
 
         /// A duration as whole milliseconds for `SET`, at least 1 (PostgreSQL reads 0 as "no limit").
         static func milliseconds(_ duration: Duration) -> Int64 {
-            let (seconds, attoseconds) = duration.components
-            return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            max(1, duration.saturatingMilliseconds)
+        }
+
+        /// The longest `statement_timeout` and `lock_timeout` PostgreSQL accepts: an `int` of milliseconds.
+        static let longestTimeout = Duration.milliseconds(Int32.max)
+
+        /// Refuses, before any statement runs, what PostgreSQL would refuse only later and less clearly.
+        ///
+        /// - Parameter url: the URL the configuration came from, to name in messages.
+        /// - Throws: ``MigrateError/Code/invalidArgument`` naming the setting (``MigrateError/Code/invalidURL``
+        ///   naming the parameter, for a configuration from `url`).
+        func validate(url: DatabaseURL? = nil) throws(MigrateError) {
+            func refuse(_ setting: String, _ parameter: String, _ problem: String) -> MigrateError {
+                if let url {
+                    return MigrateError(.invalidURL, "invalid \(parameter) in database URL \(url.redacted): \(problem)")
+                }
+                return MigrateError(.invalidArgument, "invalid PostgresDriver.Configuration.\(setting) (\(parameter)): \(problem)")
+            }
+            for (setting, parameter, value) in [
+                ("statementTimeout", "x-statement-timeout", statementTimeout), ("lockTimeout", "x-lock-timeout", lockTimeout),
+            ] {
+                guard let value, value < .zero || value > Self.longestTimeout else { continue }
+                throw refuse(setting, parameter, "\(value) is not between 0 and \(Int32.max) ms")
+            }
         }
     }
 }

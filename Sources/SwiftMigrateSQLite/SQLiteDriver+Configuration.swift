@@ -109,10 +109,11 @@ extension SQLiteDriver {
                 case "x-no-tx-wrap":
                     noTransactionWrap = try Self.bool(value, item.name, shown)
                 case "_busy_timeout", "_timeout":
-                    guard let ms = Int(value), ms >= 0 else {
+                    // SQLite takes an `int` of milliseconds.
+                    guard let ms = Int(value), ms >= 0, ms <= Int32.max else {
                         throw MigrateError(
                             .invalidURL,
-                            "invalid value \"\(value)\" for \(item.name) in database URL \(shown): expected a number of milliseconds"
+                            "invalid value \"\(value)\" for \(item.name) in database URL \(shown): expected a number of milliseconds from 0 to \(Int32.max)"
                         )
                     }
                     busyTimeout = .milliseconds(ms)

@@ -216,6 +216,9 @@ extension BadInputCase {
               standardOptions: false, status: 1, messages: ["cache"]),
         .init(name: "url-bad-busy-timeout", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_busy_timeout=-1", "up"],
               standardOptions: false, status: 1, messages: ["_busy_timeout"]),
+        // Once accepted and clamped: SQLite's busy timeout is an `int` of milliseconds.
+        .init(name: "url-busy-timeout-too-large", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_busy_timeout=2147483648", "up"],
+              standardOptions: false, status: 1, messages: ["_busy_timeout", "from 0 to 2147483647"]),
         .init(name: "url-bad-journal-mode", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_journal_mode=fast", "up"],
               standardOptions: false, status: 1, messages: ["fast"]),
         .init(name: "url-unknown-x-parameter-postgres", database: .postgres, arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-unknown=1", "up"],
@@ -226,6 +229,17 @@ extension BadInputCase {
               standardOptions: false, status: 1, messages: ["sometimes"]),
         .init(name: "url-bad-statement-timeout", database: .postgres, arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-statement-timeout=soon", "up"],
               standardOptions: false, status: 1, messages: ["x-statement-timeout"]),
+        // Once a trap (connect_timeout, in PostgresNIO's nanoseconds) or a vague `cannot set statement_timeout`
+        // after connecting.
+        .init(name: "url-connect-timeout-too-large-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&connect_timeout=9223372036854775807", "up"],
+              standardOptions: false, status: 1, messages: ["invalid connect_timeout \"9223372036854775807\"", "at most 2147483647"]),
+        .init(name: "url-statement-timeout-too-large-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-statement-timeout=2147483648", "up"],
+              standardOptions: false, status: 1, messages: ["invalid x-statement-timeout \"2147483648\"", "from 0 to 2147483647"]),
+        .init(name: "url-lock-timeout-too-large-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-lock-timeout=9223372036854775807", "up"],
+              standardOptions: false, status: 1, messages: ["invalid x-lock-timeout \"9223372036854775807\"", "from 0 to 2147483647"]),
         .init(name: "sqlite-path-is-a-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$MIGRATIONS", "up"],
               standardOptions: false, status: 1, messages: ["$MIGRATIONS"]),
         .init(name: "sqlite-missing-parent-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DIR/missing/app.db", "up"],

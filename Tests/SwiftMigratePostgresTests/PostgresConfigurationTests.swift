@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SwiftMigrate
+import Testing
+
+@testable import SwiftMigratePostgres
+
+/// `PostgresDriver.Configuration` as an app sets it in code (no URL): what PostgreSQL would refuse late, or
+/// silently misread, is refused when the driver is made, before any statement, on every path to a driver.
+@Suite struct PostgresConfigurationTests {
+    /// Runs `body` on a new connection to the test database (lent to drivers), and closes it.
+    static func withConnection<T: Sendable>(_ db: TestDatabase, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await TestEnvironment.adminConnection(database: db.name)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// The driver on a lent connection with `configuration`; the error it was refused with.
+    static func refusal(_ db: TestDatabase, _ configuration: PostgresDriver.Configuration) async throws -> MigrateError? {
+        try await withConnection(db) { connection in
+            let error = await #expect(throws: MigrateError.self) {
+                let driver = try await PostgresDriver(connection: connection, configuration: configuration, logger: TestEnvironment.logger)
+                try await driver.close()
+            }
+            // Nothing was set or created on the way.
+            let rows = try await connection.query(
+                "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')", logger: TestEnvironment.logger
+            )
+            for try await (lock, statement) in rows.decode((String, String).self) {
+                #expect(lock == "0" && statement == "0")
+            }
+            #expect(try await db.rows("SELECT count(*)::text FROM pg_tables WHERE schemaname = 'public'") == [["0"]])
+            return error
+        }
+    }
+
+    /// `Configuration.milliseconds` once multiplied the seconds by 1000 and trapped.
+    @Test("a timeout beyond PostgreSQL's int of milliseconds is an error naming the setting, not a trap")
+    func timeoutsOutOfRange() async throws {
+        try await TestDatabase.with { db in
+            var configuration = PostgresDriver.Configuration()
+            configuration.lockTimeout = .seconds(Int64.max)
+            let lock = try await Self.refusal(db, configuration)
+            #expect(lock?.code == .invalidArgument)
+            #expect(lock?.message.hasPrefix("invalid PostgresDriver.Configuration.lockTimeout (x-lock-timeout): ") == true)
+            #expect(lock?.message.hasSuffix("is not between 0 and 2147483647 ms") == true)
+
+            configuration = PostgresDriver.Configuration()
+            configuration.statementTimeout = .milliseconds(Int64(Int32.max) + 1)
+            let statement = try await Self.refusal(db, configuration)
+            #expect(statement?.message.hasPrefix("invalid PostgresDriver.Configuration.statementTimeout (x-statement-timeout)") == true)
+
+            // The largest one is taken.
+            configuration.statementTimeout = .milliseconds(Int32.max)
+            let largest = configuration
+            let set = try await Self.withConnection(db) { connection in
+                let driver = try await PostgresDriver(connection: connection, configuration: largest, logger: TestEnvironment.logger)
+                var value: String?
+                let rows = try await connection.query("SELECT current_setting('statement_timeout')", logger: TestEnvironment.logger)
+                for try await setting in rows.decode(String.self) { value = setting }
+                try await driver.close()
+                return value
+            }
+            #expect(set == "2147483647ms")
+        }
+    }
+}
