@@ -51,8 +51,11 @@ extension PostgresDriver {
 
         /// The longest `statement_timeout` and `lock_timeout` PostgreSQL accepts: an `int` of milliseconds.
         static let longestTimeout = Duration.milliseconds(Int32.max)
+        /// PostgreSQL cuts longer identifiers to this many bytes (NAMEDATALEN - 1), with only a NOTICE.
+        static let longestIdentifier = 63
 
-        /// Refuses, before any statement runs, what PostgreSQL would refuse only later and less clearly.
+        /// Refuses, before any statement runs, what PostgreSQL would refuse only later and less clearly, or
+        /// silently take for something else.
         ///
         /// - Parameter url: the URL the configuration came from, to name in messages.
         /// - Throws: ``MigrateError/Code/invalidArgument`` naming the setting (``MigrateError/Code/invalidURL``
@@ -69,6 +72,26 @@ extension PostgresDriver {
             ] {
                 guard let value, value < .zero || value > Self.longestTimeout else { continue }
                 throw refuse(setting, parameter, "\(value) is not between 0 and \(Int32.max) ms")
+            }
+            guard !migrationsTable.isEmpty else {
+                throw refuse("migrationsTable", "x-migrations-table", "the table name is empty")
+            }
+            // The history table's name is the longer one. Cut to 63 bytes, `NAME_history` of a 63-byte NAME is NAME
+            // itself: every migration then failed writing its history row into the version table.
+            let history = migrationsTable + "_history"
+            if history.utf8.count > Self.longestIdentifier {
+                throw refuse(
+                    "migrationsTable", "x-migrations-table",
+                    "\"\(migrationsTable)\" is \(migrationsTable.utf8.count) bytes, so its history table \(history) would be "
+                        + "\(history.utf8.count); PostgreSQL cuts names to \(Self.longestIdentifier) bytes: use at most "
+                        + "\(Self.longestIdentifier - "_history".utf8.count) bytes"
+                )
+            }
+            if let schema = migrationsSchema, schema.utf8.count > Self.longestIdentifier || schema.isEmpty {
+                throw refuse(
+                    "migrationsSchema", "x-migrations-table-quoted",
+                    "the schema name \"\(schema)\" is \(schema.utf8.count) bytes; PostgreSQL takes 1 to \(Self.longestIdentifier)"
+                )
             }
         }
     }

@@ -135,6 +135,9 @@ extension BadInputCase {
               }),
     ]
 
+    /// A version table name of 63 bytes, PostgreSQL's longest identifier.
+    static let longTableName = "schema_migrations_of_the_billing_service_in_the_eu_west_regions"
+
     static var year: Int { Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).year! }
 
     static let commandLine: [BadInputCase] = [
@@ -240,6 +243,15 @@ extension BadInputCase {
         .init(name: "url-lock-timeout-too-large-postgres", database: .postgres,
               arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-lock-timeout=9223372036854775807", "up"],
               standardOptions: false, status: 1, messages: ["invalid x-lock-timeout \"9223372036854775807\"", "from 0 to 2147483647"]),
+        // 63 bytes: PostgreSQL cuts NAME_history to NAME, and every migration once failed writing its history row
+        // into the version table ("column direction does not exist").
+        .init(name: "url-migrations-table-too-long-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-migrations-table=\(longTableName)", "up"],
+              standardOptions: false, status: 1,
+              messages: ["invalid x-migrations-table", "\"\(longTableName)\" is 63 bytes", "cuts names to 63 bytes: use at most 55 bytes"]),
+        .init(name: "url-migrations-table-quoted-too-long-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-migrations-table=%22public%22.%22\(longTableName)%22&x-migrations-table-quoted=1", "up"],
+              standardOptions: false, status: 1, messages: ["invalid x-migrations-table", "\"\(longTableName)\" is 63 bytes"]),
         .init(name: "sqlite-path-is-a-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$MIGRATIONS", "up"],
               standardOptions: false, status: 1, messages: ["$MIGRATIONS"]),
         .init(name: "sqlite-missing-parent-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DIR/missing/app.db", "up"],

@@ -71,4 +71,42 @@ import Testing
             #expect(set == "2147483647ms")
         }
     }
+
+    /// PostgreSQL cuts identifiers to 63 bytes: with a 63-byte name, `NAME_history` became NAME itself and every
+    /// migration failed writing its history row into the version table. Longer names than 55 bytes are refused,
+    /// in bytes (`é` is two), on a lent connection and on the app's client.
+    @Test("a migrations table whose history table would pass 63 bytes is refused naming it; 55 bytes work")
+    func migrationsTableLength() async throws {
+        try await TestDatabase.with { db in
+            let long = String(repeating: "m", count: 63)
+            let lent = try await Self.refusal(db, PostgresDriver.Configuration(migrationsTable: long))
+            #expect(lent?.code == .invalidArgument)
+            #expect(lent?.message == "invalid PostgresDriver.Configuration.migrationsTable (x-migrations-table): \"\(long)\" is 63 bytes, "
+                + "so its history table \(long)_history would be 71; PostgreSQL cuts names to 63 bytes: use at most 55 bytes")
+            let accented = String(repeating: "é", count: 28)  // 56 bytes
+            let bytes = try await Self.refusal(db, PostgresDriver.Configuration(migrationsTable: accented))
+            #expect(bytes?.message.contains("\"\(accented)\" is 56 bytes") == true)
+            let schema = try await Self.refusal(db, PostgresDriver.Configuration(migrationsSchema: String(repeating: "s", count: 64)))
+            #expect(schema?.message.hasPrefix("invalid PostgresDriver.Configuration.migrationsSchema") == true)
+
+            try await PostgresClientDriverTests.withClient(db) { client in
+                let error = await #expect(throws: MigrateError.self) {
+                    try await PostgresDriver.withDriver(
+                        client: client, configuration: PostgresDriver.Configuration(migrationsTable: long), logger: TestEnvironment.logger
+                    ) { _ in }
+                }
+                #expect(error?.code == .invalidArgument)
+
+                // The longest name that works: both tables under their full names.
+                let longest = String(repeating: "v", count: 55)
+                let applied = try await PostgresDriver.withDriver(
+                    client: client, configuration: PostgresDriver.Configuration(migrationsTable: longest), logger: TestEnvironment.logger
+                ) { driver in
+                    try await Migrator(source: InMemorySource(files: PostgresClientDriverTests.files), driver: driver, logger: TestEnvironment.logger).up()
+                }
+                #expect(applied.map(\.version) == [1, 2])
+                #expect(try await db.rows("SELECT tablename FROM pg_tables WHERE tablename LIKE 'vvv%' ORDER BY 1") == [[longest], [longest + "_history"]])
+            }
+        }
+    }
 }
