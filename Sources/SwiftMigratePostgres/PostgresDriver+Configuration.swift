@@ -76,6 +76,13 @@ extension PostgresDriver {
             guard !migrationsTable.isEmpty else {
                 throw refuse("migrationsTable", "x-migrations-table", "the table name is empty")
             }
+            // PostgreSQL reads a query as a C string: a NUL cut it short and the server dropped the connection
+            // ("insufficient data left in message").
+            for (setting, parameter, name) in [
+                ("migrationsTable", "x-migrations-table", migrationsTable), ("migrationsSchema", "x-migrations-table-quoted", migrationsSchema ?? ""),
+            ] where name.utf8.contains(0) {
+                throw refuse(setting, parameter, "\"\(ControlCharacters.escaped(name))\" contains a NUL byte, which PostgreSQL names cannot")
+            }
             // The history table's name is the longer one. Cut to 63 bytes, `NAME_history` of a 63-byte NAME is NAME
             // itself: every migration then failed writing its history row into the version table.
             let history = migrationsTable + "_history"

@@ -123,6 +123,38 @@ extension BadInputCase {
                   data.append(Data("CREATE TABL oops (id int);\n".utf8))
                   try data.write(to: directory.appendingPathComponent("1_create_items.up.sql"))
               }),
+        // `CREATE TABLE items (id int);\0DROP TABLE keep;`: lint found nothing destructive, plan said "2 statements",
+        // and SQLite ran the DROP. Every command that reads the file refuses it now, naming the NUL's place.
+        .init(name: "nul-byte-hides-statement", status: 1, messages: ["1_create_items.up.sql:1:29: error: a NUL byte (0x00)"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        .init(name: "nul-byte-lint", arguments: ["lint"], status: 1, messages: ["1_create_items.up.sql:1:29", "NUL byte"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        .init(name: "nul-byte-plan", arguments: ["plan"], status: 1, messages: ["1_create_items.up.sql:1:29", "NUL byte"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        .init(name: "nul-byte-validate", arguments: ["validate"], status: 1, messages: ["1_create_items.up.sql:1:29", "NUL byte"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        .init(name: "nul-byte-verify", arguments: ["verify"], status: 1, messages: ["1_create_items.up.sql:1:29", "NUL byte"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        .init(name: "nul-byte-postgres", database: .postgres, status: 1, messages: ["1_create_items.up.sql:1:29", "NUL byte"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        // In the down section of an annotated file: `up` reads the whole file, and the line is the file's.
+        .init(name: "nul-byte-annotated-down-section", status: 1, messages: ["1_create_items.sql:4:18", "NUL byte"],
+              generate: { directory in
+                  for name in ["1_create_items.up.sql", "1_create_items.down.sql"] {
+                      try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+                  }
+                  try write(Array("-- +migrate Up\nCREATE TABLE items (id int);\n-- +migrate Down\nDROP TABLE items;".utf8) + [0]
+                      + Array(" DROP TABLE keep;\n".utf8), "1_create_items.sql")(directory)
+              }),
+        // An escape sequence in a comment rewrites the terminal line a reviewer reads; shown escaped in the error.
+        .init(name: "escape-byte-in-comment", status: 1,
+              messages: ["1_create_items.up.sql:2:4: error: a control character \\u{1B} (0x1B)", "-- \\u{1B}[2K"],
+              generate: write(Array("CREATE TABLE items (id int);\n-- ".utf8) + [0x1B] + Array("[2Kharmless\n".utf8), "1_create_items.up.sql")),
+        .init(name: "del-byte-in-file", status: 1, messages: ["1_create_items.up.sql:1:14", "DEL byte (0x7F)"],
+              generate: write(Array("CREATE TABLE ".utf8) + [0x7F] + Array("items (id int);\n".utf8), "1_create_items.up.sql")),
+        // Tab, form feed and CR LF are whitespace, not refused.
+        .init(name: "tab-form-feed-crlf-allowed", status: 0, messages: [], outcome: .applied(version: 1, objects: ["items"]),
+              generate: write(Array("CREATE TABLE items\t(id int);\r\n\u{0C}\r\n".utf8), "1_create_items.up.sql")),
         .init(name: "create-never-overwrites", arguments: ["create", "-dir", "$MIGRATIONS", "-format", "2006", "create_items"],
               standardOptions: false, status: 1, messages: ["error: duplicate migration version: $YEAR"],
               generate: { directory in
@@ -134,6 +166,8 @@ extension BadInputCase {
                   #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(Self.year)_create_items.down.sql").path))
               }),
     ]
+
+    static let nulHidingDrop = Array("CREATE TABLE items (id int);".utf8) + [0] + Array("DROP TABLE keep;\n".utf8)
 
     /// A version table name of 63 bytes, PostgreSQL's longest identifier.
     static let longTableName = "schema_migrations_of_the_billing_service_in_the_eu_west_regions"
@@ -252,6 +286,12 @@ extension BadInputCase {
         .init(name: "url-migrations-table-quoted-too-long-postgres", database: .postgres,
               arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-migrations-table=%22public%22.%22\(longTableName)%22&x-migrations-table-quoted=1", "up"],
               standardOptions: false, status: 1, messages: ["invalid x-migrations-table", "\"\(longTableName)\" is 63 bytes"]),
+        // Once "insufficient data left in message": PostgreSQL read the query up to the NUL. (SQLite refused it.)
+        .init(name: "url-migrations-table-nul-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-migrations-table=a%00b", "up"],
+              standardOptions: false, status: 1, messages: ["invalid x-migrations-table", "\"a\\0b\" contains a NUL byte"]),
+        .init(name: "url-migrations-table-nul-sqlite", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?x-migrations-table=a%00b", "up"],
+              standardOptions: false, status: 1, messages: ["x-migrations-table", "NUL character"]),
         .init(name: "sqlite-path-is-a-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$MIGRATIONS", "up"],
               standardOptions: false, status: 1, messages: ["$MIGRATIONS"]),
         .init(name: "sqlite-missing-parent-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DIR/missing/app.db", "up"],

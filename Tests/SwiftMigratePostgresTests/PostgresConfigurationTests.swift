@@ -109,4 +109,16 @@ import Testing
             }
         }
     }
+
+    /// PostgreSQL reads a query as a C string: a NUL in the table name cut the query short and the server
+    /// dropped the connection ("insufficient data left in message").
+    @Test("a NUL in the table or schema name is refused naming the setting")
+    func nulInNames() async throws {
+        try await TestDatabase.with { db in
+            let table = try await Self.refusal(db, PostgresDriver.Configuration(migrationsTable: "a\0b"))
+            #expect(table?.message == "invalid PostgresDriver.Configuration.migrationsTable (x-migrations-table): \"a\\0b\" contains a NUL byte, which PostgreSQL names cannot")
+            let schema = try await Self.refusal(db, PostgresDriver.Configuration(migrationsSchema: "public\0"))
+            #expect(schema?.message.hasPrefix("invalid PostgresDriver.Configuration.migrationsSchema (x-migrations-table-quoted)") == true)
+        }
+    }
 }
