@@ -84,7 +84,9 @@ enum Main {
                 exit(0)
             }
             if !message.isEmpty {
-                FileHandle.standardError.write(Data((DatabaseURL.redact(message) + "\n").utf8))
+                // As Console writes: the parser quotes arguments, which may hold an escape sequence.
+                let safe = ControlCharacters.escaped(DatabaseURL.redact(message), except: Console.kept)
+                FileHandle.standardError.write(Data((safe + "\n").utf8))
             }
             // golang-migrate exits 2 on usage errors; swift-argument-parser's default is 64.
             exit(code == .validationFailure ? 2 : code.rawValue)

@@ -184,7 +184,8 @@ extension PostgresDriver {
                 for try await (version, direction, name, checksum, appliedAt, duration, appliedBy) in decoded {
                     records.append(
                         HistoryRecord(
-                            version: version, direction: Direction(rawValue: direction) ?? .up, name: name,
+                            // Escaped as names are since they are read from file names; older rows may hold raw ones.
+                            version: version, direction: Direction(rawValue: direction) ?? .up, name: ControlCharacters.escaped(name),
                             checksum: checksum, appliedAt: appliedAt,
                             durationMs: HistoryRecord.plausibleDurationMs(duration), appliedBy: appliedBy
                         )

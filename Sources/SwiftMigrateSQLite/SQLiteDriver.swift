@@ -178,7 +178,8 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
                     }
                     records.append(
                         HistoryRecord(
-                            version: row.int64(0), direction: direction, name: row.text(2) ?? "",
+                            // Escaped as names are since they are read from file names; older rows may hold raw ones.
+                            version: row.int64(0), direction: direction, name: ControlCharacters.escaped(row.text(2) ?? ""),
                             checksum: row.text(3), appliedAt: appliedAt,
                             durationMs: Self.durationMs(row.value(5)),
                             appliedBy: row.text(6) ?? ""

@@ -228,6 +228,14 @@ extension BadInputCase {
               standardOptions: false, status: 2, messages: ["Error: no command given", "USAGE:"]),
         .init(name: "cli-no-command-option-without-value", arguments: ["-path", "$MIGRATIONS", "-lock-timeout"],
               standardOptions: false, status: 2, messages: ["Error: no command given"]),
+        // Control characters in what the command line quotes back: escaped, never written raw.
+        .init(name: "cli-create-name-with-control-characters", arguments: ["create", "-dir", "$MIGRATIONS", "-seq", "a\u{1B}[2K\nb"],
+              standardOptions: false, status: 1, messages: [#"invalid migration name "a\u{1B}[2K\nb": it may not contain control characters"#],
+              check: { directory in
+                  let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+                  #expect(names == ["1_create_items.down.sql", "1_create_items.up.sql"])
+              }),
+        .init(name: "cli-argument-with-escape-sequence", arguments: ["up", "\u{1B}[2J"], status: 2, messages: [#"\u{1B}[2J"#]),
         .init(name: "cli-create-without-name", arguments: ["create", "-dir", "$MIGRATIONS"], standardOptions: false, status: 2,
               messages: ["name"]),
     ]
@@ -256,6 +264,8 @@ extension BadInputCase {
         // Once accepted and clamped: SQLite's busy timeout is an `int` of milliseconds.
         .init(name: "url-busy-timeout-too-large", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_busy_timeout=2147483648", "up"],
               standardOptions: false, status: 1, messages: ["_busy_timeout", "from 0 to 2147483647"]),
+        .init(name: "url-value-with-escape-sequence", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_journal_mode=%1B%5B2Kfast", "up"],
+              standardOptions: false, status: 1, messages: [#""\u{1B}[2Kfast" for _journal_mode"#, #"_journal_mode=\u{1B}[2Kfast"#]),
         .init(name: "url-bad-journal-mode", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_journal_mode=fast", "up"],
               standardOptions: false, status: 1, messages: ["fast"]),
         .init(name: "url-unknown-x-parameter-postgres", database: .postgres, arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-unknown=1", "up"],

@@ -36,7 +36,14 @@ public struct MigrationCreator: Sendable {
     public func create(name: String, now: Date = Date()) throws(MigrateError) -> [String] {
         guard !name.isEmpty else { throw MigrateError(.invalidArgument, "please specify name") }
         guard !name.contains("/") else {
-            throw MigrateError(.invalidArgument, "invalid migration name \"\(name)\": it may not contain \"/\"")
+            throw MigrateError(.invalidArgument, "invalid migration name \"\(ControlCharacters.escaped(name))\": it may not contain \"/\"")
+        }
+        // A newline or `ESC[` in a file name forges the lines that print it; never make one.
+        for (what, text) in [("migration name", name), ("extension", fileExtension)] {
+            let shown = ControlCharacters.escaped(text)
+            guard shown == text else {
+                throw MigrateError(.invalidArgument, "invalid \(what) \"\(shown)\": it may not contain control characters")
+            }
         }
         guard !fileExtension.isEmpty, !fileExtension.contains(".") else {
             throw MigrateError(.invalidArgument, "invalid extension \"\(fileExtension)\": expected something like sql")

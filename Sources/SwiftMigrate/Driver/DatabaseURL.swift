@@ -140,7 +140,8 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The URL with the password (in the user info or a `password=` parameter) replaced by `***`.
-    public var redacted: String { Self.redact(rawForm) }
+    /// Control characters in it (a `%0A` or `%1B` decoded) are escaped: it is printed.
+    public var redacted: String { ControlCharacters.escaped(Self.redact(rawForm)) }
 
     public var description: String { redacted }
 

@@ -39,7 +39,8 @@ public struct Migrator: Sendable {
 
         static var defaultUser: String {
             let environment = ProcessInfo.processInfo.environment
-            return environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+            // Stored in the history table and shown by `status --json`: no raw control character from the environment.
+            return ControlCharacters.escaped(environment["USER"] ?? environment["LOGNAME"] ?? "unknown")
         }
     }
 

@@ -14,10 +14,10 @@ package enum ControlCharacters {
     }
 
     /// `text` with every control character written as a visible escape, as Swift writes them: `\n`, `\r`, `\t`,
-    /// `\0`, else `\u{1B}`. Text without one is returned as it is. `keepingTabs` leaves tabs alone (an excerpt
-    /// of a file line keeps them, so that a caret under it lines up).
-    package static func escaped(_ text: String, keepingTabs: Bool = false) -> String {
-        func needsEscape(_ scalar: Unicode.Scalar) -> Bool { isEscaped(scalar) && !(keepingTabs && scalar == "\t") }
+    /// `\0`, else `\u{1B}`. Text without one is returned as it is. `kept` are left alone: tabs in an excerpt of a
+    /// file line (so that a caret under it lines up), line breaks in multi-line output.
+    package static func escaped(_ text: String, except kept: Set<Unicode.Scalar> = []) -> String {
+        func needsEscape(_ scalar: Unicode.Scalar) -> Bool { isEscaped(scalar) && !kept.contains(scalar) }
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var result = ""
         for scalar in text.unicodeScalars {
@@ -71,7 +71,7 @@ package enum ControlCharacters {
                 + "(what follows a NUL is hidden from review and lint, yet SQLite runs it)",
             location: SourceLocation(file: path, line: found.line, column: found.column),
             // The culprit is the first refused byte, so escaping leaves the text before it, and the caret, in place.
-            sourceLine: escaped(found.excerpt, keepingTabs: true)
+            sourceLine: escaped(found.excerpt, except: ["\t"])
         )
     }
 }
