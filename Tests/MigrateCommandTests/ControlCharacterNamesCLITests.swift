@@ -92,4 +92,30 @@ import Testing
         #expect(moved.status == 0, "\(moved)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: migrations).sorted() == ["1_a.up.sql", "2_b\u{1B}[2K\nx.up.sql"])
     }
+
+    /// A table name reaches `//` comments of the generated Swift: a raw CR there ended the comment (Swift counts
+    /// CR as a line break) and the rest of the name became code: `public let injected = 1`.
+    @Test func modelsKeepTableNamesInsideTheirComments() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = dir.path("app.db")
+        _ = try SQLite3.query(db, "CREATE TABLE \"notes\rpublic let injected = 1 // x\" (id INTEGER PRIMARY KEY, \"body\nx\" TEXT);")
+        let models = dir.path("Models")
+        let generate = try CLI.run(["models", "-database", "sqlite://\(db)", "-dir", models])
+        #expect(generate.status == 0, "\(generate)")
+        #expect(!Self.hasRawControl(generate.all), "\(generate.all.debugDescription)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: models)
+        #expect(names.count == 3, "\(names)")
+        for name in names {
+            let text = try String(contentsOfFile: models + "/" + name, encoding: .utf8)
+            #expect(!Self.hasRawControl(text), "\(name): \(text.debugDescription)")
+            // Swift's line breaks are LF and CR: none splits a comment, so no line starts with the injected code.
+            let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
+            #expect(!lines.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("public let injected") }, "\(name)")
+        }
+        let generated = try String(contentsOfFile: models + "/NotesPublicLetInjected1XModel.generated.swift", encoding: .utf8)
+        #expect(generated.contains(#"/// A row of table `notes\rpublic let injected = 1 // x`."#), "\(generated)")
+        // The SQL name itself is kept exactly, as a Swift escape inside the literal.
+        #expect(generated.contains(#"public static let relation = "\"notes\rpublic let injected = 1 // x\"""#), "\(generated)")
+    }
 }
