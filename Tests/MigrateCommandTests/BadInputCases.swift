@@ -299,9 +299,19 @@ extension BadInputCase {
         // Once "insufficient data left in message": PostgreSQL read the query up to the NUL. (SQLite refused it.)
         .init(name: "url-migrations-table-nul-postgres", database: .postgres,
               arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-migrations-table=a%00b", "up"],
-              standardOptions: false, status: 1, messages: ["invalid x-migrations-table", "\"a\\0b\" contains a NUL byte"]),
+              standardOptions: false, status: 1, messages: ["a NUL byte (%00) in parameter x-migrations-table"]),
         .init(name: "url-migrations-table-nul-sqlite", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?x-migrations-table=a%00b", "up"],
-              standardOptions: false, status: 1, messages: ["x-migrations-table", "NUL character"]),
+              standardOptions: false, status: 1, messages: ["a NUL byte (%00) in parameter x-migrations-table"]),
+        // A NUL ends a C string: PostgreSQL's startup packet once took this for a second parameter, search_path=evil;
+        // SQLite opened the file `app` for `app%00.db`.
+        .init(name: "url-nul-in-startup-parameter-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&application_name=a%00search_path%00evil", "up"],
+              standardOptions: false, status: 1, messages: ["a NUL byte (%00) in parameter application_name"]),
+        .init(name: "url-nul-in-database-name-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "postgres://u@127.0.0.1:1/app%00x", "up"],
+              standardOptions: false, status: 1, messages: ["a NUL byte (%00) in the path"]),
+        .init(name: "url-nul-in-sqlite-path", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE%00.other", "up"],
+              standardOptions: false, status: 1, messages: ["a NUL byte (%00) in the path"]),
         .init(name: "sqlite-path-is-a-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$MIGRATIONS", "up"],
               standardOptions: false, status: 1, messages: ["$MIGRATIONS"]),
         .init(name: "sqlite-missing-parent-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DIR/missing/app.db", "up"],
