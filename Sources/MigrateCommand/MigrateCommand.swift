@@ -93,6 +93,7 @@ enum Main {
                 if !message.isEmpty { Console().output(message) }
                 exit(0)
             }
+            // The parser quotes arguments, which may hold an escape sequence: Console escapes them.
             if !message.isEmpty { Console().error(message) }
             // golang-migrate exits 2 on usage errors; swift-argument-parser's default is 64.
             exit(code == .validationFailure ? 2 : code.rawValue)

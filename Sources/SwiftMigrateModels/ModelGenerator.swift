@@ -124,7 +124,7 @@ public struct ModelGenerator: Sendable {
     /// The file for the user's own code, written once.
     static func customFile(_ plan: RelationPlan, target: CodeTarget) -> String {
         """
-        // Your code for \(plan.relation.kind.rawValue) \(plan.relation.name). `migrate models` created this file once and never
+        // Your code for \(plan.relation.kind.rawValue) \(ControlCharacters.escaped(plan.relation.name)). `migrate models` created this file once and never
         // overwrites it; the generated code is in \(plan.typeName)Model.generated.swift.
 
         import \(target.library)

@@ -53,8 +53,10 @@ struct CodeWriter {
     private(set) var text = ""
     private var indent = 0
 
+    /// Control characters are escaped: SQL names and comments reach `//` lines, where a CR or LF in a table
+    /// name would end the comment and turn the rest of the name into code (literals are escaped already).
     mutating func line(_ content: String = "") {
-        text += content.isEmpty ? "\n" : String(repeating: "    ", count: indent) + content + "\n"
+        text += content.isEmpty ? "\n" : String(repeating: "    ", count: indent) + ControlCharacters.escaped(content, except: ["\t"]) + "\n"
     }
 
     /// Writes `header` and indents what follows.

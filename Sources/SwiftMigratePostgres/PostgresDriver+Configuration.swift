@@ -46,8 +46,60 @@ extension PostgresDriver {
 
         /// A duration as whole milliseconds for `SET`, at least 1 (PostgreSQL reads 0 as "no limit").
         static func milliseconds(_ duration: Duration) -> Int64 {
-            let (seconds, attoseconds) = duration.components
-            return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            max(1, duration.saturatingMilliseconds)
+        }
+
+        /// The longest `statement_timeout` and `lock_timeout` PostgreSQL accepts: an `int` of milliseconds.
+        static let longestTimeout = Duration.milliseconds(Int32.max)
+        /// PostgreSQL cuts longer identifiers to this many bytes (NAMEDATALEN - 1), with only a NOTICE.
+        static let longestIdentifier = 63
+
+        /// Refuses, before any statement runs, what PostgreSQL would refuse only later and less clearly, or
+        /// silently take for something else.
+        ///
+        /// - Parameter url: the URL the configuration came from, to name in messages.
+        /// - Throws: ``MigrateError/Code/invalidArgument`` naming the setting (``MigrateError/Code/invalidURL``
+        ///   naming the parameter, for a configuration from `url`).
+        func validate(url: DatabaseURL? = nil) throws(MigrateError) {
+            func refuse(_ setting: String, _ parameter: String, _ problem: String) -> MigrateError {
+                if let url {
+                    return MigrateError(.invalidURL, "invalid \(parameter) in database URL \(url.redacted): \(problem)")
+                }
+                return MigrateError(.invalidArgument, "invalid PostgresDriver.Configuration.\(setting) (\(parameter)): \(problem)")
+            }
+            for (setting, parameter, value) in [
+                ("statementTimeout", "x-statement-timeout", statementTimeout), ("lockTimeout", "x-lock-timeout", lockTimeout),
+            ] {
+                guard let value, value < .zero || value > Self.longestTimeout else { continue }
+                throw refuse(setting, parameter, "\(value) is not between 0 and \(Int32.max) ms")
+            }
+            guard !migrationsTable.isEmpty else {
+                throw refuse("migrationsTable", "x-migrations-table", "the table name is empty")
+            }
+            // PostgreSQL reads a query as a C string: a NUL cut it short and the server dropped the connection
+            // ("insufficient data left in message").
+            for (setting, parameter, name) in [
+                ("migrationsTable", "x-migrations-table", migrationsTable), ("migrationsSchema", "x-migrations-table-quoted", migrationsSchema ?? ""),
+            ] where name.utf8.contains(0) {
+                throw refuse(setting, parameter, "\"\(ControlCharacters.escaped(name))\" contains a NUL byte, which PostgreSQL names cannot")
+            }
+            // The history table's name is the longer one. Cut to 63 bytes, `NAME_history` of a 63-byte NAME is NAME
+            // itself: every migration then failed writing its history row into the version table.
+            let history = migrationsTable + "_history"
+            if history.utf8.count > Self.longestIdentifier {
+                throw refuse(
+                    "migrationsTable", "x-migrations-table",
+                    "\"\(migrationsTable)\" is \(migrationsTable.utf8.count) bytes, so its history table \(history) would be "
+                        + "\(history.utf8.count); PostgreSQL cuts names to \(Self.longestIdentifier) bytes: use at most "
+                        + "\(Self.longestIdentifier - "_history".utf8.count) bytes"
+                )
+            }
+            if let schema = migrationsSchema, schema.utf8.count > Self.longestIdentifier || schema.isEmpty {
+                throw refuse(
+                    "migrationsSchema", "x-migrations-table-quoted",
+                    "the schema name \"\(schema)\" is \(schema.utf8.count) bytes; PostgreSQL takes 1 to \(Self.longestIdentifier)"
+                )
+            }
         }
     }
 }

@@ -121,9 +121,11 @@ extension PostgresDriver {
             }
 
             if let text = parameter("connect_timeout") {
-                guard let seconds = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                // libpq's is an `int`; above it the timeout would overflow PostgresNIO's nanoseconds.
+                guard let seconds = Int(text.trimmingCharacters(in: .whitespaces)), seconds <= Int32.max else {
                     throw MigrateError(
-                        .invalidURL, "invalid connect_timeout \"\(text)\" in database URL \(url.redacted): expected whole seconds"
+                        .invalidURL,
+                        "invalid connect_timeout \"\(text)\" in database URL \(url.redacted): expected whole seconds, at most \(Int32.max)"
                     )
                 }
                 connectTimeout = seconds > 0 ? .seconds(seconds) : nil
@@ -133,23 +135,8 @@ extension PostgresDriver {
 
             migrationsTable = try Self.migrationsTable(url)
 
-            if let text = parameter("x-statement-timeout") {
-                guard let milliseconds = Int(text), milliseconds >= 0 else {
-                    throw MigrateError(
-                        .invalidURL,
-                        "invalid x-statement-timeout \"\(text)\" in database URL \(url.redacted): expected milliseconds"
-                    )
-                }
-                statementTimeoutMilliseconds = milliseconds == 0 ? nil : milliseconds
-            }
-            if let text = parameter("x-lock-timeout") {
-                guard let milliseconds = Int(text), milliseconds >= 0 else {
-                    throw MigrateError(
-                        .invalidURL, "invalid x-lock-timeout \"\(text)\" in database URL \(url.redacted): expected milliseconds"
-                    )
-                }
-                lockTimeoutMilliseconds = milliseconds == 0 ? nil : milliseconds
-            }
+            statementTimeoutMilliseconds = try Self.milliseconds("x-statement-timeout", parameter("x-statement-timeout"), url)
+            lockTimeoutMilliseconds = try Self.milliseconds("x-lock-timeout", parameter("x-lock-timeout"), url)
             // Accepted for compatibility and checked like golang-migrate, then ignored: scripts are always split by
             // the lexer, statement by statement.
             if let text = parameter("x-multi-statement") { _ = try Self.parseBool(text, option: "x-multi-statement") }
@@ -159,6 +146,19 @@ extension PostgresDriver {
                     "invalid x-multi-statement-max-size \"\(text)\" in database URL \(url.redacted): expected bytes"
                 )
             }
+        }
+
+        /// A timeout parameter in milliseconds; nil when absent or 0 (no limit). PostgreSQL's `statement_timeout`
+        /// and `lock_timeout` are `int`s: a larger value would fail only after connecting, with a vaguer error.
+        static func milliseconds(_ name: String, _ text: String?, _ url: DatabaseURL) throws(MigrateError) -> Int? {
+            guard let text else { return nil }
+            guard let milliseconds = Int(text), milliseconds >= 0, milliseconds <= Int32.max else {
+                throw MigrateError(
+                    .invalidURL,
+                    "invalid \(name) \"\(text)\" in database URL \(url.redacted): expected milliseconds from 0 to \(Int32.max)"
+                )
+            }
+            return milliseconds == 0 ? nil : milliseconds
         }
 
         /// `x-migrations-table` with golang-migrate's `x-migrations-table-quoted` rules: when quoted, the value is

@@ -207,7 +207,7 @@ extension PostgresDriver {
             query.binds.append(record.checksum)
             placeholders.append("$\(query.binds.count)")
             bind(record.appliedAt)
-            bind(record.durationMs)
+            bind(record.durationMs ?? 0)
             bind(record.appliedBy)
             sql += (first ? "" : ", ") + "(" + placeholders.joined(separator: ", ") + ")"
             first = false
@@ -228,8 +228,10 @@ extension PostgresDriver {
                 for try await (version, direction, name, checksum, appliedAt, duration, appliedBy) in decoded {
                     records.append(
                         HistoryRecord(
-                            version: version, direction: Direction(rawValue: direction) ?? .up, name: name,
-                            checksum: checksum, appliedAt: appliedAt, durationMs: duration, appliedBy: appliedBy
+                            // Escaped as names are since they are read from file names; older rows may hold raw ones.
+                            version: version, direction: Direction(rawValue: direction) ?? .up, name: ControlCharacters.escaped(name),
+                            checksum: checksum, appliedAt: appliedAt,
+                            durationMs: HistoryRecord.plausibleDurationMs(duration), appliedBy: appliedBy
                         )
                     )
                 }
@@ -248,7 +250,7 @@ extension PostgresDriver {
             INSERT INTO \(unescaped: historyTable.description) \
             (version, direction, name, checksum, applied_at, duration_ms, applied_by) \
             VALUES (\(record.version), \(record.direction.rawValue), \(record.name), \(record.checksum), \
-            \(record.appliedAt), \(record.durationMs), \(record.appliedBy))
+            \(record.appliedAt), \(record.durationMs ?? 0), \(record.appliedBy))
             """,
             what: "append to \(historyTable)"
         )

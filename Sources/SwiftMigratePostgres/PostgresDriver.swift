@@ -93,6 +93,8 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
         connection: PostgresConnection, configuration: Configuration, ownership: Ownership, url: DatabaseURL?,
         logger: Logger
     ) async throws {
+        // Every way to a driver passes here (a URL, the app's client, a lent connection): check before any query.
+        try configuration.validate()
         self.connection = connection
         self.configuration = configuration
         self.ownership = ownership
@@ -254,6 +256,8 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
             )
         }
         let options = try Options(url: url)
+        // Checked again by init, but a refused setting should not cost a connection attempt.
+        try options.driverConfiguration.validate(url: url)
         let connectionConfiguration = try connectionConfiguration(options, url: url)
         var logger = logger
         logger[metadataKey: "db.url"] = "\(url.redacted)"

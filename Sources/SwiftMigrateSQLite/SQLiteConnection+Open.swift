@@ -65,9 +65,7 @@ extension SQLiteConnection {
         } catch let error as DatabaseFailure {
             throw failure(error.message)
         }
-        let milliseconds = configuration.busyTimeout.components.seconds * 1000
-            + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000
-        sqlite3_busy_timeout(handle, Int32(clamping: milliseconds))
+        sqlite3_busy_timeout(handle, Int32(clamping: configuration.busyTimeout.saturatingMilliseconds))
         return connection
     }
 

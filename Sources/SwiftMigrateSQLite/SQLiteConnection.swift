@@ -108,7 +108,9 @@ final class SQLiteConnection: @unchecked Sendable {
             while offset < length {
                 var statement: OpaquePointer?
                 var tail: UnsafePointer<CChar>?
-                let rc = sqlite3_prepare_v2(db, base + offset, Int32(length - offset), &statement, &tail)
+                // SQLite takes an `int` length; past 2 GiB of text, give it the next 2 GiB (its statements are at
+                // most 1 GB, SQLITE_MAX_SQL_LENGTH) rather than trap converting the length.
+                let rc = sqlite3_prepare_v2(db, base + offset, Int32(clamping: length - offset), &statement, &tail)
                 guard rc == SQLITE_OK else {
                     sqlite3_finalize(statement)
                     throw failure(db, code: rc, statementStart: offset, text: buffer)

@@ -105,10 +105,7 @@ extension SQLiteDriver {
                 let value = item.value
                 switch item.name {
                 case "x-migrations-table":
-                    // A NUL would cut the SQL text short in the C API.
-                    guard !value.contains("\0") else {
-                        throw MigrateError(.invalidURL, "invalid value for x-migrations-table in database URL \(shown): NUL character")
-                    }
+                    // A NUL, which would cut the SQL text short in the C API, never gets here: DatabaseURL refuses it.
                     if !value.isEmpty { migrationsTable = value }
                 case "x-no-tx-wrap":
                     noTransactionWrap = try Self.bool(value, item.name, shown)
@@ -121,10 +118,11 @@ extension SQLiteDriver {
                     }
                     statementTimeout = ms == 0 ? nil : .milliseconds(ms)
                 case "_busy_timeout", "_timeout":
-                    guard let ms = Int(value), ms >= 0 else {
+                    // SQLite takes an `int` of milliseconds.
+                    guard let ms = Int(value), ms >= 0, ms <= Int32.max else {
                         throw MigrateError(
                             .invalidURL,
-                            "invalid value \"\(value)\" for \(item.name) in database URL \(shown): expected a number of milliseconds"
+                            "invalid value \"\(value)\" for \(item.name) in database URL \(shown): expected a number of milliseconds from 0 to \(Int32.max)"
                         )
                     }
                     busyTimeout = .milliseconds(ms)

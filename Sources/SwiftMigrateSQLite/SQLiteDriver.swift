@@ -163,7 +163,7 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
                     try connection.query(insertHistory, [
                         .integer(record.version), .text(record.direction.rawValue), .text(record.name),
                         record.checksum.map { .text($0) } ?? .null, .text(HistoryDate.format(record.appliedAt)),
-                        .real(record.durationMs), .text(record.appliedBy),
+                        .real(record.durationMs ?? 0), .text(record.appliedBy),
                     ])
                 }
                 if ownTransaction { try connection.execute("COMMIT") }
@@ -194,8 +194,10 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
                     }
                     records.append(
                         HistoryRecord(
-                            version: row.int64(0), direction: direction, name: row.text(2) ?? "",
-                            checksum: row.text(3), appliedAt: appliedAt, durationMs: row.double(5),
+                            // Escaped as names are since they are read from file names; older rows may hold raw ones.
+                            version: row.int64(0), direction: direction, name: ControlCharacters.escaped(row.text(2) ?? ""),
+                            checksum: row.text(3), appliedAt: appliedAt,
+                            durationMs: Self.durationMs(row.value(5)),
                             appliedBy: row.text(6) ?? ""
                         )
                     )
@@ -204,6 +206,15 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
                 return []
             }
             return records
+        }
+    }
+
+    /// `duration_ms` read defensively: a number that is a plausible duration, else nil (text, NULL, `1e999`).
+    static func durationMs(_ value: SQLiteValue) -> Double? {
+        switch value {
+        case .integer(let number): HistoryRecord.plausibleDurationMs(Double(number))
+        case .real(let number): HistoryRecord.plausibleDurationMs(number)
+        default: nil
         }
     }
 

@@ -40,6 +40,9 @@ import Testing
             #expect(result.stderr.contains(expected), "expected \(expected.debugDescription) in\n\(result)")
         }
         if badCase.status != 0 { #expect(result.stderr.lowercased().contains("error"), "\(result)") }
+        // Whatever the input held, no output line is forged and no escape sequence reaches the terminal.
+        let raw = result.all.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || (0x7F...0x9F).contains($0.value) }
+        #expect(raw.isEmpty, "raw control characters \(raw.map { $0.value }) in\n\(result.all.debugDescription)")
 
         switch badCase.outcome {
         case .untouched:

@@ -131,6 +131,38 @@ extension BadInputCase {
                   data.append(Data("CREATE TABL oops (id int);\n".utf8))
                   try data.write(to: directory.appendingPathComponent("1_create_items.up.sql"))
               }),
+        // `CREATE TABLE items (id int);\0DROP TABLE keep;`: lint found nothing destructive, plan said "2 statements",
+        // and SQLite ran the DROP. Every command that reads the file refuses it now, naming the NUL's place.
+        .init(name: "nul-byte-hides-statement", status: 1, messages: ["1_create_items.up.sql:1:29: error: a NUL byte (0x00)"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        .init(name: "nul-byte-lint", arguments: ["lint"], status: 1, messages: ["1_create_items.up.sql:1:29", "NUL byte"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        .init(name: "nul-byte-plan", arguments: ["plan"], status: 1, messages: ["1_create_items.up.sql:1:29", "NUL byte"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        .init(name: "nul-byte-validate", arguments: ["validate"], status: 1, messages: ["1_create_items.up.sql:1:29", "NUL byte"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        .init(name: "nul-byte-verify", arguments: ["verify"], status: 1, messages: ["1_create_items.up.sql:1:29", "NUL byte"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        .init(name: "nul-byte-postgres", database: .postgres, status: 1, messages: ["1_create_items.up.sql:1:29", "NUL byte"],
+              generate: write(nulHidingDrop, "1_create_items.up.sql")),
+        // In the down section of an annotated file: `up` reads the whole file, and the line is the file's.
+        .init(name: "nul-byte-annotated-down-section", status: 1, messages: ["1_create_items.sql:4:18", "NUL byte"],
+              generate: { directory in
+                  for name in ["1_create_items.up.sql", "1_create_items.down.sql"] {
+                      try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+                  }
+                  try write(Array("-- +migrate Up\nCREATE TABLE items (id int);\n-- +migrate Down\nDROP TABLE items;".utf8) + [0]
+                      + Array(" DROP TABLE keep;\n".utf8), "1_create_items.sql")(directory)
+              }),
+        // An escape sequence in a comment rewrites the terminal line a reviewer reads; shown escaped in the error.
+        .init(name: "escape-byte-in-comment", status: 1,
+              messages: ["1_create_items.up.sql:2:4: error: a control character \\u{1B} (0x1B)", "-- \\u{1B}[2K"],
+              generate: write(Array("CREATE TABLE items (id int);\n-- ".utf8) + [0x1B] + Array("[2Kharmless\n".utf8), "1_create_items.up.sql")),
+        .init(name: "del-byte-in-file", status: 1, messages: ["1_create_items.up.sql:1:14", "DEL byte (0x7F)"],
+              generate: write(Array("CREATE TABLE ".utf8) + [0x7F] + Array("items (id int);\n".utf8), "1_create_items.up.sql")),
+        // Tab, form feed and CR LF are whitespace, not refused.
+        .init(name: "tab-form-feed-crlf-allowed", status: 0, messages: [], outcome: .applied(version: 1, objects: ["items"]),
+              generate: write(Array("CREATE TABLE items\t(id int);\r\n\u{0C}\r\n".utf8), "1_create_items.up.sql")),
         .init(name: "create-never-overwrites", arguments: ["create", "-dir", "$MIGRATIONS", "-format", "2006", "create_items"],
               standardOptions: false, status: 1, messages: ["error: duplicate migration version: $YEAR"],
               generate: { directory in
@@ -142,6 +174,11 @@ extension BadInputCase {
                   #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(Self.year)_create_items.down.sql").path))
               }),
     ]
+
+    static let nulHidingDrop = Array("CREATE TABLE items (id int);".utf8) + [0] + Array("DROP TABLE keep;\n".utf8)
+
+    /// A version table name of 63 bytes, PostgreSQL's longest identifier.
+    static let longTableName = "schema_migrations_of_the_billing_service_in_the_eu_west_regions"
 
     static var year: Int { Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).year! }
 
@@ -162,6 +199,30 @@ extension BadInputCase {
         .init(name: "cli-lock-timeout-negative-after-command", arguments: ["up", "-lock-timeout", "-5"], status: 2,
               messages: ["The value '-5' is invalid for '--lock-timeout <seconds>'"]),
         .init(name: "cli-lock-timeout-not-a-number", arguments: ["-lock-timeout", "soon", "up"], status: 2, messages: ["soon"]),
+        // Numbers that fit the parser's UInt but not what they become: each once trapped ("Not enough bits").
+        .init(name: "cli-lock-timeout-too-large", arguments: ["-lock-timeout", "18446744073709551615", "up"], status: 2,
+              messages: ["invalid -lock-timeout 18446744073709551615: expected whole seconds from 0 to 2147483647"]),
+        .init(name: "cli-lock-retries-too-large", arguments: ["up", "-lock-retries", "18446744073709551615"], status: 2,
+              messages: ["invalid -lock-retries 18446744073709551615: expected a number of retries from 0 to 2147483647"]),
+        .init(name: "cli-up-count-too-large", arguments: ["up", "18446744073709551615"], status: 2,
+              messages: ["invalid N 18446744073709551615 for up: expected a count from 0 to 9223372036854775807"]),
+        .init(name: "cli-down-count-too-large", arguments: ["down", "18446744073709551615"], status: 2,
+              messages: ["invalid N 18446744073709551615 for down: expected a count from 0 to 9223372036854775807"]),
+        // Once a crash asking for a string of 10^11 zeros.
+        .init(name: "cli-create-digits-too-large", arguments: ["create", "-dir", "$MIGRATIONS", "-seq", "-digits", "100000000000", "add"],
+              standardOptions: false, status: 2, messages: ["invalid -digits 100000000000: expected 1 to 19"],
+              check: { directory in
+                  let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+                  #expect(names == ["1_create_items.down.sql", "1_create_items.up.sql"])
+              }),
+        // Once a trap computing the next version after the largest UInt64.
+        .init(name: "cli-create-after-largest-version", arguments: ["create", "-dir", "$MIGRATIONS", "-seq", "add"],
+              standardOptions: false, status: 1, messages: ["no sequence number after 18446744073709551615"],
+              generate: write(Array("-- never applied\n".utf8), "18446744073709551615_huge.up.sql"),
+              check: { directory in
+                  let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+                  #expect(names.count == 3, "\(names)")
+              }),
         .init(name: "cli-path-does-not-exist", arguments: ["-path", "$DIR/nowhere", "-database", "$DB", "up"], standardOptions: false,
               status: 1, messages: ["$DIR/nowhere"]),
         .init(name: "cli-path-is-a-file", arguments: ["-path", "$MIGRATIONS/1_create_items.up.sql", "-database", "$DB", "up"],
@@ -175,6 +236,14 @@ extension BadInputCase {
               standardOptions: false, status: 2, messages: ["Error: no command given", "USAGE:"]),
         .init(name: "cli-no-command-option-without-value", arguments: ["-path", "$MIGRATIONS", "-lock-timeout"],
               standardOptions: false, status: 2, messages: ["Error: no command given"]),
+        // Control characters in what the command line quotes back: escaped, never written raw.
+        .init(name: "cli-create-name-with-control-characters", arguments: ["create", "-dir", "$MIGRATIONS", "-seq", "a\u{1B}[2K\nb"],
+              standardOptions: false, status: 1, messages: [#"invalid migration name "a\u{1B}[2K\nb": it may not contain control characters"#],
+              check: { directory in
+                  let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+                  #expect(names == ["1_create_items.down.sql", "1_create_items.up.sql"])
+              }),
+        .init(name: "cli-argument-with-escape-sequence", arguments: ["up", "\u{1B}[2J"], status: 2, messages: [#"\u{1B}[2J"#]),
         .init(name: "cli-create-without-name", arguments: ["create", "-dir", "$MIGRATIONS"], standardOptions: false, status: 2,
               messages: ["name"]),
     ]
@@ -200,6 +269,11 @@ extension BadInputCase {
               standardOptions: false, status: 1, messages: ["cache"]),
         .init(name: "url-bad-busy-timeout", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_busy_timeout=-1", "up"],
               standardOptions: false, status: 1, messages: ["_busy_timeout"]),
+        // Once accepted and clamped: SQLite's busy timeout is an `int` of milliseconds.
+        .init(name: "url-busy-timeout-too-large", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_busy_timeout=2147483648", "up"],
+              standardOptions: false, status: 1, messages: ["_busy_timeout", "from 0 to 2147483647"]),
+        .init(name: "url-value-with-escape-sequence", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_journal_mode=%1B%5B2Kfast", "up"],
+              standardOptions: false, status: 1, messages: [#""\u{1B}[2Kfast" for _journal_mode"#, #"_journal_mode=\u{1B}[2Kfast"#]),
         .init(name: "url-bad-journal-mode", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?_journal_mode=fast", "up"],
               standardOptions: false, status: 1, messages: ["fast"]),
         .init(name: "url-unknown-x-parameter-postgres", database: .postgres, arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-unknown=1", "up"],
@@ -210,6 +284,42 @@ extension BadInputCase {
               standardOptions: false, status: 1, messages: ["sometimes"]),
         .init(name: "url-bad-statement-timeout", database: .postgres, arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-statement-timeout=soon", "up"],
               standardOptions: false, status: 1, messages: ["x-statement-timeout"]),
+        // Once a trap (connect_timeout, in PostgresNIO's nanoseconds) or a vague `cannot set statement_timeout`
+        // after connecting.
+        .init(name: "url-connect-timeout-too-large-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&connect_timeout=9223372036854775807", "up"],
+              standardOptions: false, status: 1, messages: ["invalid connect_timeout \"9223372036854775807\"", "at most 2147483647"]),
+        .init(name: "url-statement-timeout-too-large-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-statement-timeout=2147483648", "up"],
+              standardOptions: false, status: 1, messages: ["invalid x-statement-timeout \"2147483648\"", "from 0 to 2147483647"]),
+        .init(name: "url-lock-timeout-too-large-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-lock-timeout=9223372036854775807", "up"],
+              standardOptions: false, status: 1, messages: ["invalid x-lock-timeout \"9223372036854775807\"", "from 0 to 2147483647"]),
+        // 63 bytes: PostgreSQL cuts NAME_history to NAME, and every migration once failed writing its history row
+        // into the version table ("column direction does not exist").
+        .init(name: "url-migrations-table-too-long-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-migrations-table=\(longTableName)", "up"],
+              standardOptions: false, status: 1,
+              messages: ["invalid x-migrations-table", "\"\(longTableName)\" is 63 bytes", "cuts names to 63 bytes: use at most 55 bytes"]),
+        .init(name: "url-migrations-table-quoted-too-long-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-migrations-table=%22public%22.%22\(longTableName)%22&x-migrations-table-quoted=1", "up"],
+              standardOptions: false, status: 1, messages: ["invalid x-migrations-table", "\"\(longTableName)\" is 63 bytes"]),
+        // Once "insufficient data left in message": PostgreSQL read the query up to the NUL. (SQLite refused it.)
+        .init(name: "url-migrations-table-nul-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&x-migrations-table=a%00b", "up"],
+              standardOptions: false, status: 1, messages: ["a NUL byte (%00) in parameter x-migrations-table"]),
+        .init(name: "url-migrations-table-nul-sqlite", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE?x-migrations-table=a%00b", "up"],
+              standardOptions: false, status: 1, messages: ["a NUL byte (%00) in parameter x-migrations-table"]),
+        // A NUL ends a C string: PostgreSQL's startup packet once took this for a second parameter, search_path=evil;
+        // SQLite opened the file `app` for `app%00.db`.
+        .init(name: "url-nul-in-startup-parameter-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "$DB&application_name=a%00search_path%00evil", "up"],
+              standardOptions: false, status: 1, messages: ["a NUL byte (%00) in parameter application_name"]),
+        .init(name: "url-nul-in-database-name-postgres", database: .postgres,
+              arguments: ["-path", "$MIGRATIONS", "-database", "postgres://u@127.0.0.1:1/app%00x", "up"],
+              standardOptions: false, status: 1, messages: ["a NUL byte (%00) in the path"]),
+        .init(name: "url-nul-in-sqlite-path", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DBFILE%00.other", "up"],
+              standardOptions: false, status: 1, messages: ["a NUL byte (%00) in the path"]),
         .init(name: "sqlite-path-is-a-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$MIGRATIONS", "up"],
               standardOptions: false, status: 1, messages: ["$MIGRATIONS"]),
         .init(name: "sqlite-missing-parent-directory", arguments: ["-path", "$MIGRATIONS", "-database", "sqlite://$DIR/missing/app.db", "up"],

@@ -70,7 +70,7 @@ import Testing
         #expect(parsed.startupParameters.map(\.value) == ["app,public", "deploy"])
         #expect(parsed.statementTimeoutMilliseconds == 1500)
         #expect(error("postgres://h/db?x-statement-timeout=soon")?.message
-            == "invalid x-statement-timeout \"soon\" in database URL postgres://h/db?x-statement-timeout=soon: expected milliseconds")
+            == "invalid x-statement-timeout \"soon\" in database URL postgres://h/db?x-statement-timeout=soon: expected milliseconds from 0 to 2147483647")
     }
 
     @Test func golangMigrateParametersAreAccepted() throws {

@@ -131,7 +131,8 @@ struct SQLiteDriverStateTests {
     func nulTableName() async throws {
         let error = await #expect(throws: MigrateError.self) { _ = try await openDriver("sqlite:///tmp/never.db?x-migrations-table=a%00b") }
         #expect(error?.code == .invalidURL)
-        #expect(error?.message == "invalid value for x-migrations-table in database URL sqlite:///tmp/never.db?x-migrations-table=a\0b: NUL character")
+        // Refused by DatabaseURL itself, which refuses a NUL anywhere (the message once held the raw NUL).
+        #expect(error?.message == "malformed database URL sqlite:///tmp/never.db?x-migrations-table=a%00b: a NUL byte (%00) in parameter x-migrations-table")
     }
 
     @Test("history round trip, oldest first, applied_at as ISO-8601 UTC with milliseconds")
@@ -164,6 +165,27 @@ struct SQLiteDriverStateTests {
                 try sqlite3CLI(path, "SELECT applied_at FROM schema_migrations_history ORDER BY id")
                     == "2024-05-01T12:00:00.123Z\n2024-05-01T12:00:01.000Z"
             )
+        }
+    }
+
+    @Test("a history row's duration_ms that is no plausible duration reads as nil; unknown is written as 0")
+    func implausibleDurationsReadAsUnknown() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = "\(directory)/test.db"
+            let driver = try await openDriver(in: directory)
+            try await driver.prepare()
+            let record = HistoryRecord(
+                version: 1, direction: .up, name: "a", checksum: nil, appliedAt: Date(timeIntervalSince1970: 0),
+                durationMs: nil, appliedBy: "me"
+            )
+            try await driver.writeVersion(DatabaseVersion(version: 1, dirty: false), recording: Array(repeating: record, count: 7))
+            #expect(try sqlite3CLI(path, "SELECT group_concat(duration_ms) FROM schema_migrations_history") == "0.0,0.0,0.0,0.0,0.0,0.0,0.0")
+            try sqlite3CLI(path, """
+                UPDATE schema_migrations_history SET duration_ms = CASE id
+                WHEN 1 THEN 9e999 WHEN 2 THEN -9e999 WHEN 3 THEN 1e300 WHEN 4 THEN -1 WHEN 5 THEN 'soon' WHEN 6 THEN 7 ELSE 2.5 END
+                """)
+            #expect(try await driver.readHistory().map(\.durationMs) == [nil, nil, nil, nil, nil, 7, 2.5])
+            try await driver.close()
         }
     }
 

@@ -65,7 +65,7 @@ enum StatusTable {
                 String(entry.version), entry.name.isEmpty ? "-" : entry.name,
                 entry.state.rawValue + (entry.hasDown || entry.state == .missingFromSource ? "" : " (no down)"),
                 entry.appliedAt.map(UTCTime.dateTime) ?? "-",
-                entry.durationMs.map { AppliedMigration.format(.nanoseconds(Int64($0 * 1_000_000))) } ?? "-",
+                entry.durationMs.flatMap(AppliedMigration.format(milliseconds:)) ?? "-",
             ])
         }
         // Plain string work, no Foundation formatting: `status` renders 10,000 rows.
@@ -127,6 +127,12 @@ struct CreateCommand: ParsableCommand {
     var format = "20060102150405"
     @Option(name: .customLong("tz"), help: "Time zone of timestamp versions.") var tz = "UTC"
     @Argument(help: "The migration's name, e.g. add_user_preferences.") var name: String
+
+    func validate() throws {
+        guard (1...MigrationCreator.mostDigits).contains(digits) else {
+            throw ValidationError("invalid -digits \(digits): expected 1 to \(MigrationCreator.mostDigits)")
+        }
+    }
 
     func run() throws {
         let console = Console()

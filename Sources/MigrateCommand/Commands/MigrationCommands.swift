@@ -2,6 +2,14 @@ import ArgumentParser
 import Foundation
 import SwiftMigrate
 
+/// `up N` / `down N` as a count: a usage error above `Int.max` (the parser reads N as `UInt`), never a trap.
+private func migrationCount(_ limit: UInt, command: String) throws -> Int {
+    guard let count = Int(exactly: limit) else {
+        throw ValidationError("invalid N \(limit) for \(command): expected a count from 0 to \(Int.max)")
+    }
+    return count
+}
+
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up", abstract: "Apply all or N up migrations.",
@@ -18,7 +26,7 @@ struct UpCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(options)
-        let request: MigrationRequest = if let limit { .up(Int(limit)) } else { .upAll }
+        let request: MigrationRequest = if let limit { .up(try migrationCount(limit, command: "up")) } else { .upAll }
         try await session.run(prefetching: request.directionsRead) { migrator in
             if dryRun {
                 return try await PlanReport.print(request, migrator: migrator, console: session.console)
@@ -44,9 +52,10 @@ struct DownCommand: AsyncParsableCommand {
 
     func run() async throws {
         if all && limit != nil { throw ValidationError("-all cannot be used with other arguments") }
+        let count = try limit.map { try migrationCount($0, command: "down") }
         let session = try Session(options)
         if dryRun {
-            let request: MigrationRequest = if let limit { .down(Int(limit)) } else { .downAll }
+            let request: MigrationRequest = if let count { .down(count) } else { .downAll }
             return try await session.run { migrator in
                 try await PlanReport.print(request, migrator: migrator, console: session.console)
             }
@@ -61,7 +70,7 @@ struct DownCommand: AsyncParsableCommand {
             session.console.error("Applying all down migrations")
         }
         try await session.run(prefetching: MigrationRequest.downAll.directionsRead) { migrator in
-            let applied = if let limit { try await migrator.down(Int(limit)) } else { try await migrator.downAll() }
+            let applied = if let count { try await migrator.down(count) } else { try await migrator.downAll() }
             session.reportNoChange(applied)
         }
     }

@@ -48,7 +48,9 @@ struct RenumberCommand: AsyncParsableCommand {
             if !dryRun { try renumberer.apply(renames) }
             for rename in renames {
                 let verb = dryRun ? "would rename" : (renumberer.isTracked(rename.toName) ? "git mv" : "renamed")
-                session.console.output("\(verb) \(rename.from) -> \(rename.to)  (\(rename.reason))")
+                // The paths are real ones, raw: a newline or `ESC[` in a file name must not forge output.
+                let from = ControlCharacters.escaped(rename.from), to = ControlCharacters.escaped(rename.to)
+                session.console.output("\(verb) \(from) -> \(to)  (\(rename.reason))")
             }
             if dryRun { session.console.error("Nothing was moved (dry run).") }
         }

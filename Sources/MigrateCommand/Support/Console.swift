@@ -12,8 +12,11 @@ import Synchronization
 /// scripts read (`version`, `status`, `--json`) go to standard output.
 ///
 /// Every line passes through ``secrets``, which knows every secret the run was given, so a password never
-/// reaches the terminal. Writing never stops a migration: SIGPIPE is ignored (``ignoreBrokenPipes()``), and
-/// when the reader of a stream has gone (`migrate status | head -1`), further lines to it are dropped.
+/// reaches the terminal, and has its control characters but line breaks and tabs escaped: names are escaped
+/// where they are read, and this catches what else quotes outside text (a URL parameter, a database's message),
+/// so no output line is forged and no escape sequence reaches the terminal. Writing never stops a migration:
+/// SIGPIPE is ignored (``ignoreBrokenPipes()``), and when the reader of a stream has gone
+/// (`migrate status | head -1`), further lines to it are dropped.
 struct Console: Sendable {
     /// The secrets of this run: the URLs among the arguments, `DATABASE_URL`, `POSTGRES_DSN` and `PGPASSWORD`.
     static let secrets: SecretScrubber = {
@@ -30,12 +33,20 @@ struct Console: Sendable {
         return scrubber
     }()
 
+    /// The control characters output may hold.
+    static let kept: Set<Unicode.Scalar> = ["\n", "\t"]
+
     func error(_ text: String) {
-        Self.standardError.write(Self.secrets.scrub(text) + "\n")
+        Self.standardError.write(Self.safe(text) + "\n")
     }
 
     func output(_ text: String) {
-        Self.standardOutput.write(Self.secrets.scrub(text) + "\n")
+        Self.standardOutput.write(Self.safe(text) + "\n")
+    }
+
+    /// `text` without secrets and with its control characters (but line breaks and tabs) escaped.
+    static func safe(_ text: String) -> String {
+        ControlCharacters.escaped(secrets.scrub(text), except: kept)
     }
 
     /// A write to a closed pipe then fails with EPIPE instead of killing the process half-way through a

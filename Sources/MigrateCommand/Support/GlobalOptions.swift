@@ -52,6 +52,22 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("verbose"), help: "Print verbose logging: each statement's mode and timings.")
     var verbose = false
 
+    /// The largest -lock-timeout (seconds) and -lock-retries: 68 years, or as many retries, is more than any
+    /// deploy waits, and the value then converts to a duration or a count without overflow.
+    static let largestCount = UInt(Int32.max)
+
+    func validate() throws {
+        try Self.checkRange(lockTimeout, flag: "-lock-timeout", unit: "whole seconds")
+        try Self.checkRange(lockRetries, flag: "-lock-retries", unit: "a number of retries")
+    }
+
+    /// A usage error (exit 2) naming the flag and the range, for a value the parser took as `UInt`.
+    static func checkRange(_ value: UInt, flag: String, unit: String) throws {
+        guard value <= largestCount else {
+            throw ValidationError("invalid \(flag) \(value): expected \(unit) from 0 to \(largestCount)")
+        }
+    }
+
     /// The migrations directory: -path, else -source file://DIR, else ./migrations.
     func migrationsDirectory() throws -> String {
         if let path { return path }

@@ -53,6 +53,7 @@ struct Session {
         var migrator = Migrator(
             source: source, driver: driver,
             configuration: .init(
+                // In range: GlobalOptions.validate() checked both against largestCount.
                 lockTimeout: .seconds(Int64(options.lockTimeout)), allowModified: options.allowModified,
                 lockRetries: Int(options.lockRetries)
             ),

@@ -36,7 +36,14 @@ public struct MigrationCreator: Sendable {
     public func create(name: String, now: Date = Date()) throws(MigrateError) -> [String] {
         guard !name.isEmpty else { throw MigrateError(.invalidArgument, "please specify name") }
         guard !name.contains("/") else {
-            throw MigrateError(.invalidArgument, "invalid migration name \"\(name)\": it may not contain \"/\"")
+            throw MigrateError(.invalidArgument, "invalid migration name \"\(ControlCharacters.escaped(name))\": it may not contain \"/\"")
+        }
+        // A newline or `ESC[` in a file name forges the lines that print it; never make one.
+        for (what, text) in [("migration name", name), ("extension", fileExtension)] {
+            let shown = ControlCharacters.escaped(text)
+            guard shown == text else {
+                throw MigrateError(.invalidArgument, "invalid \(what) \"\(shown)\": it may not contain control characters")
+            }
         }
         guard !fileExtension.isEmpty, !fileExtension.contains(".") else {
             throw MigrateError(.invalidArgument, "invalid extension \"\(fileExtension)\": expected something like sql")
@@ -66,6 +73,9 @@ public struct MigrationCreator: Sendable {
         return created
     }
 
+    /// The most digits of `-seq` versions: `Int64.max` has 19.
+    public static let mostDigits = 19
+
     private func existingFileNames() -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
     }
@@ -73,13 +83,21 @@ public struct MigrationCreator: Sendable {
     func nextVersion(existing: [String], now: Date) throws(MigrateError) -> String {
         switch numbering {
         case .sequential(let digits):
-            guard digits > 0 else { throw MigrateError(.invalidArgument, "digits must be positive") }
+            // Versions are signed 64-bit (19 digits); more padding would only make absurd names (and
+            // `-digits 100000000000` once asked for a string of that many zeros).
+            guard (1...Self.mostDigits).contains(digits) else {
+                throw MigrateError(.invalidArgument, "invalid digits \(digits): expected 1 to \(Self.mostDigits)")
+            }
             var highest: UInt64 = 0
             for name in existing where name.hasSuffix("." + fileExtension) {
                 let digitsPrefix = name.prefix(while: { $0.isASCII && $0.isNumber })
                 guard !digitsPrefix.isEmpty, name.dropFirst(digitsPrefix.count).hasPrefix("_"),
                       let value = UInt64(digitsPrefix) else { continue }
                 highest = max(highest, value)
+            }
+            // A file at Int64.max (or above: not a valid version) leaves no next version; `+ 1` once trapped.
+            guard highest < UInt64(Int64.max) else {
+                throw MigrateError(.invalidArgument, "no sequence number after \(highest): versions go up to \(Int64.max)")
             }
             let next = String(highest + 1).leftPadded(to: digits)
             guard next.count <= digits else {
@@ -97,8 +115,13 @@ enum GoTimeLayout {
     static func format(_ date: Date, layout: String, timeZone: TimeZone) throws(MigrateError) -> String {
         switch layout {
         case "": throw MigrateError(.invalidArgument, "time format may not be empty")
-        case "unix": return String(Int64(date.timeIntervalSince1970.rounded(.down)))
-        case "unixNano": return String(Int64((date.timeIntervalSince1970 * 1e9).rounded(.down)))
+        case "unix", "unixNano":
+            // `now` is the caller's: a date past the year 2262 has no Int64 of nanoseconds.
+            let scale = layout == "unix" ? 1.0 : 1e9
+            guard let value = Int64(exactly: (date.timeIntervalSince1970 * scale).rounded(.down)) else {
+                throw MigrateError(.invalidArgument, "cannot make a \(layout) version of \(date): out of range")
+            }
+            return String(value)
         default: break
         }
         var calendar = Calendar(identifier: .gregorian)

@@ -21,7 +21,8 @@ import Foundation
 public struct MigrationRenumberer: Sendable {
     /// One file to move.
     public struct Rename: Sendable, Hashable, Codable {
-        /// The file now and after the move, as `directory/name`.
+        /// The file now and after the move, as `directory/name`: the real paths, control characters and all
+        /// (escape those before printing, as `migrate renumber` does).
         public var from: String
         public var to: String
         public var oldVersion: Int64
@@ -66,7 +67,7 @@ public struct MigrationRenumberer: Sendable {
             }
             for key in keys where key != keeper {
                 let keeperFile = migrations[keeper]!.map(\.fileName).min() ?? keeper.label
-                moving[key] = "version \(version) is also used by \(keeperFile)"
+                moving[key] = "version \(version) is also used by \(ControlCharacters.escaped(keeperFile))"
             }
         }
         if let currentVersion = current?.version, let firstRecorded = history.map(\.version).min() {
@@ -99,20 +100,21 @@ public struct MigrationRenumberer: Sendable {
 
     /// Moves the files: `git mv` for files git tracks, a plain rename otherwise. Refuses to overwrite anything.
     public func apply(_ renames: [Rename]) throws(MigrateError) {
+        func shown(_ path: String) -> String { ControlCharacters.escaped(path) }
         for rename in renames where FileManager.default.fileExists(atPath: rename.to) {
-            throw MigrateError(.fileExists, "cannot rename \(rename.from) to \(rename.to): the file exists")
+            throw MigrateError(.fileExists, "cannot rename \(shown(rename.from)) to \(shown(rename.to)): the file exists")
         }
         for rename in renames {
             if isTracked(rename.fromName) {
                 let result = Self.git(["mv", rename.fromName, rename.toName], in: workingDirectory)
                 guard result.status == 0 else {
-                    throw MigrateError(.io, "git mv \(rename.from) \(rename.to) failed: \(result.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+                    throw MigrateError(.io, "git mv \(shown(rename.from)) \(shown(rename.to)) failed: \(result.output.trimmingCharacters(in: .whitespacesAndNewlines))")
                 }
             } else {
                 do {
                     try FileManager.default.moveItem(atPath: rename.from, toPath: rename.to)
                 } catch {
-                    throw MigrateError(.io, "cannot rename \(rename.from) to \(rename.to): \(error.localizedDescription)")
+                    throw MigrateError(.io, "cannot rename \(shown(rename.from)) to \(shown(rename.to)): \(error.localizedDescription)")
                 }
             }
         }
@@ -151,7 +153,9 @@ public struct MigrationRenumberer: Sendable {
         }
         var files: [File] = []
         for name in names.sorted() where !MigrationAssembler.isIgnored(name) {
-            guard let parsed = try MigrationFileName.parse(name, displayPath: path(name)) else { continue }
+            guard let parsed = try MigrationFileName.parse(name, displayPath: SourceDirectory.displayPath(directory, name)) else {
+                continue
+            }
             let versionText = String(name.prefix { $0.isASCII && $0.isNumber })
             files.append(File(fileName: name, versionText: versionText, parsed: parsed))
         }

@@ -58,6 +58,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
             host = nil
             port = nil
             path = Self.percentDecode(beforeQuery)
+            try Self.refuseNUL(path, in: "the path", url: string)
             return
         }
         // Authority: up to the first "/" (the userinfo may not contain an unencoded "/").
@@ -104,6 +105,9 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         } else {
             port = nil
         }
+        for (part, value) in [("the user name", user), ("the password", password), ("the host", host), ("the path", path)] {
+            try Self.refuseNUL(value ?? "", in: part, url: string)
+        }
     }
 
     /// Schemes whose URL names a file after `://` rather than a host.
@@ -140,7 +144,8 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The URL with the password (in the user info or a `password=` parameter) replaced by `***`.
-    public var redacted: String { Self.redact(rawForm) }
+    /// Control characters in it (a `%0A` or `%1B` decoded) are escaped: it is printed.
+    public var redacted: String { ControlCharacters.escaped(Self.redact(rawForm)) }
 
     public var description: String { redacted }
 
@@ -238,9 +243,18 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
             guard !name.isEmpty else {
                 throw MigrateError(.invalidURL, "malformed database URL \(redact(url)): empty parameter name")
             }
-            items.append(QueryItem(name: name, value: parts.count > 1 ? percentDecode(parts[1]) : ""))
+            let value = parts.count > 1 ? percentDecode(parts[1]) : ""
+            try refuseNUL(name + value, in: "parameter \(ControlCharacters.escaped(name))", url: url)
+            items.append(QueryItem(name: name, value: value))
         }
         return items
+    }
+
+    /// A NUL (`%00`) ends a C string: PostgreSQL's startup packet took `application_name=a%00search_path%00x`
+    /// for a second parameter, SQLite opened `x` for `sqlite://x%00y.db`. No database takes one in a URL.
+    private static func refuseNUL(_ decoded: String, in part: String, url: String) throws(MigrateError) {
+        guard decoded.utf8.contains(0) else { return }
+        throw MigrateError(.invalidURL, "malformed database URL \(ControlCharacters.escaped(redact(url))): a NUL byte (%00) in \(part)")
     }
 
     static func percentDecode(_ text: Substring) -> String {

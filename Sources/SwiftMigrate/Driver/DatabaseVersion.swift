@@ -26,14 +26,15 @@ public struct HistoryRecord: Sendable, Hashable, Codable {
     public var checksum: String?
     /// When the migration finished.
     public var appliedAt: Date
-    /// How long it ran, in milliseconds.
-    public var durationMs: Double
+    /// How long it ran, in milliseconds; nil when the history table holds no plausible duration (see
+    /// ``plausibleDurationMs(_:)``). Written as 0 when nil: the column is NOT NULL.
+    public var durationMs: Double?
     /// Who ran it (database user and OS user, for example `postgres (os: deploy)`).
     public var appliedBy: String
 
     public init(
         version: Int64, direction: Direction, name: String, checksum: String?, appliedAt: Date,
-        durationMs: Double, appliedBy: String
+        durationMs: Double?, appliedBy: String
     ) {
         self.version = version
         self.direction = direction
@@ -42,6 +43,15 @@ public struct HistoryRecord: Sendable, Hashable, Codable {
         self.appliedAt = appliedAt
         self.durationMs = durationMs
         self.appliedBy = appliedBy
+    }
+
+    /// The longest duration taken as one when read back: 10^12 ms, about 31 years.
+    public static let longestDurationMs = 1e12
+
+    /// A `duration_ms` as read from a history table, which anyone with write access may have edited: the value
+    /// when it is finite and between 0 and ``longestDurationMs``, else nil (shown as unknown, never a trap).
+    public static func plausibleDurationMs(_ stored: Double) -> Double? {
+        stored.isFinite && stored >= 0 && stored <= longestDurationMs ? stored : nil
     }
 }
 

@@ -28,7 +28,17 @@ public struct AppliedMigration: Sendable, Hashable {
     /// Formats like Go's `time.Duration.String()` for the ranges migrations take (`812µs`, `43.1ms`, `1.2s`).
     public static func format(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
-        let micros = Double(seconds) * 1_000_000 + Double(attoseconds) / 1_000_000_000_000
+        return format(micros: Double(seconds) * 1_000_000 + Double(attoseconds) / 1_000_000_000_000)
+    }
+
+    /// ``format(_:)`` for a history table's `duration_ms`; nil when it is not a plausible duration
+    /// (``HistoryRecord/plausibleDurationMs(_:)``), which `status` shows as `-`. No conversion to an integer
+    /// type: a stored `1e300` or `Infinity` must not trap.
+    public static func format(milliseconds: Double) -> String? {
+        HistoryRecord.plausibleDurationMs(milliseconds).map { format(micros: $0 * 1000) }
+    }
+
+    private static func format(micros: Double) -> String {
         if micros < 1000 { return "\(trim(micros))µs" }
         if micros < 1_000_000 { return "\(trim(micros / 1000))ms" }
         return "\(trim(micros / 1_000_000))s"

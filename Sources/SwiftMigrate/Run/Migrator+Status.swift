@@ -28,11 +28,33 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
         /// When it was last applied, from the history table; nil for pending versions and for versions
         /// applied by another tool (golang-migrate keeps no history).
         public var appliedAt: Date?
+        /// How long it ran, in milliseconds; nil without a history row or when the row's duration is not a
+        /// plausible one (``HistoryRecord/plausibleDurationMs(_:)``).
         public var durationMs: Double?
         public var appliedBy: String?
         /// Whether the source has an up file and a down file for this version.
         public var hasUp: Bool
         public var hasDown: Bool
+
+        /// As synthesized, except that `durationMs` is present whenever `appliedAt` is: `null` says the history
+        /// row holds no plausible duration, where a missing key says there is no history row.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(version, forKey: .version)
+            try container.encode(name, forKey: .name)
+            try container.encode(state, forKey: .state)
+            try container.encodeIfPresent(appliedAt, forKey: .appliedAt)
+            // Checked again here: JSON has no NaN or Infinity, and `durationMs` is a public var.
+            let duration = durationMs.flatMap(HistoryRecord.plausibleDurationMs)
+            if appliedAt != nil {
+                try container.encode(duration, forKey: .durationMs)
+            } else {
+                try container.encodeIfPresent(duration, forKey: .durationMs)
+            }
+            try container.encodeIfPresent(appliedBy, forKey: .appliedBy)
+            try container.encode(hasUp, forKey: .hasUp)
+            try container.encode(hasDown, forKey: .hasDown)
+        }
     }
 
     /// The version row.
@@ -92,8 +114,8 @@ extension Migrator {
             let record = state == .pending || state == .outOfOrder ? nil : lastUp[migration.version]
             entries.append(.init(
                 version: migration.version, name: migration.name, state: state, appliedAt: record?.appliedAt,
-                durationMs: record?.durationMs, appliedBy: record?.appliedBy, hasUp: migration.up != nil,
-                hasDown: migration.down != nil
+                durationMs: record?.durationMs.flatMap(HistoryRecord.plausibleDurationMs), appliedBy: record?.appliedBy,
+                hasUp: migration.up != nil, hasDown: migration.down != nil
             ))
         }
         // Versions the database has applied that the source lacks.
@@ -103,7 +125,8 @@ extension Migrator {
             let record = lastUp[version]
             entries.append(.init(
                 version: version, name: record?.name ?? "", state: .missingFromSource, appliedAt: record?.appliedAt,
-                durationMs: record?.durationMs, appliedBy: record?.appliedBy, hasUp: false, hasDown: false
+                durationMs: record?.durationMs.flatMap(HistoryRecord.plausibleDurationMs), appliedBy: record?.appliedBy,
+                hasUp: false, hasDown: false
             ))
         }
         entries.sort { $0.version < $1.version }

@@ -39,7 +39,8 @@ public struct Migrator: Sendable {
 
         static var defaultUser: String {
             let environment = ProcessInfo.processInfo.environment
-            return environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+            // Stored in the history table and shown by `status --json`: no raw control character from the environment.
+            return ControlCharacters.escaped(environment["USER"] ?? environment["LOGNAME"] ?? "unknown")
         }
     }
 
@@ -244,7 +245,8 @@ public struct Migrator: Sendable {
                 let base = min(30.0, pow(2.0, Double(attempt - 1)))
                 let pause = base * Double.random(in: 0.5...1.5)
                 logger.warning(
-                    "\(step.label): \(error.message); retrying in \(String(format: "%.1f", pause)) s (attempt \(attempt + 1) of \(configuration.lockRetries + 1))",
+                    // Retries, not attempts: `lockRetries + 1` would overflow at Int.max.
+                    "\(step.label): \(error.message); retrying in \(String(format: "%.1f", pause)) s (retry \(attempt) of \(configuration.lockRetries))",
                     metadata: ["migration.version": "\(step.migration.version)"]
                 )
                 do {

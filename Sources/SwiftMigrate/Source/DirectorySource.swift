@@ -118,7 +118,7 @@ enum SourceDirectory {
         assembler.collectsDuplicates = collectsDuplicates
         assembler.directions = directions
         for (index, name) in sorted.enumerated() {
-            let displayPath = join(displayPrefix, name)
+            let displayPath = Self.displayPath(displayPrefix, name)
             try assembler.add(fileName: name, displayPath: displayPath) { () throws(MigrateError) -> String? in
                 // Read ahead when the name looked like a migration; read here otherwise (the assembler knows best).
                 switch readAhead.texts[index] {
@@ -173,7 +173,7 @@ enum SourceDirectory {
                 var index = worker
                 while index < names.count {
                     if wanted[index] {
-                        let displayPath = join(displayPrefix, names[index])
+                        let displayPath = Self.displayPath(displayPrefix, names[index])
                         do throws(MigrateError) {
                             let text = try readUTF8(atPath: base + names[index], displayPath: displayPath)
                             shared.buffer[index] = text.map(ReadAhead.text) ?? .directory
@@ -189,6 +189,12 @@ enum SourceDirectory {
         }
         let errors = errorsByWorker.reduce(into: [Int: MigrateError]()) { all, mine in all.merge(mine) { first, _ in first } }
         return ReadAheadResults(texts: texts, errors: errors)
+    }
+
+    /// A file as shown in messages and listings: ``join(_:_:)`` with control characters escaped, since file names
+    /// (Linux allows a newline or `ESC[` in them) would otherwise forge output lines.
+    static func displayPath(_ prefix: String, _ name: String) -> String {
+        ControlCharacters.escaped(join(prefix, name))
     }
 
     /// `prefix/name`, without doubling a trailing slash; just `name` for an empty prefix.

@@ -29,7 +29,7 @@ public struct InMemorySource: MigrationSource {
         for key in SourceDirectory.byteOrder(Array(files.keys)) {
             let fileName = key.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? key
             let contents = files[key]
-            try assembler.add(fileName: fileName, displayPath: SourceDirectory.join(displayName, key)) {
+            try assembler.add(fileName: fileName, displayPath: SourceDirectory.displayPath(displayName, key)) {
                 () throws(MigrateError) -> String? in contents
             }
         }

@@ -8,7 +8,9 @@
 public struct MigrationFileName: Sendable, Hashable {
     /// The version, leading zeros ignored (`001` and `1` are the same version).
     public var version: Int64
-    /// The description between the version's `_` and the direction (may contain dots and underscores; may be empty).
+    /// The description between the version's `_` and the direction (may contain dots and underscores; may be empty),
+    /// with control characters escaped (`\n`, `\u{1B}`): it is printed and stored in the history table, where a
+    /// raw newline or escape sequence would forge log lines.
     public var name: String
     /// `up` or `down` for a plain file; nil for an annotated single file that holds both directions.
     public var direction: Direction?
@@ -49,7 +51,7 @@ public struct MigrationFileName: Sendable, Hashable {
             guard !fileExtension.isEmpty, !fileExtension.contains(SourceByte.tilde) else { return nil }
             return MigrationFileName(
                 version: try version(bytes[..<underscore], displayPath: displayPath),
-                name: text(bytes[(underscore + 1)..<directionDot]),
+                name: ControlCharacters.escaped(text(bytes[(underscore + 1)..<directionDot])),
                 direction: direction,
                 fileExtension: text(fileExtension)
             )
@@ -60,7 +62,7 @@ public struct MigrationFileName: Sendable, Hashable {
         }
         return MigrationFileName(
             version: try version(bytes[..<underscore], displayPath: displayPath),
-            name: text(bytes[(underscore + 1)..<lastDot]),
+            name: ControlCharacters.escaped(text(bytes[(underscore + 1)..<lastDot])),
             direction: nil,
             fileExtension: text(fileExtension)
         )
@@ -69,8 +71,13 @@ public struct MigrationFileName: Sendable, Hashable {
     /// Why a name that ``parse(_:)`` rejects looks like a mistaken migration file name, or nil when it looks like
     /// anything else (`notes.txt`, `README.md`, dotfiles) or is a valid migration name.
     ///
-    /// Names with an `up` or `down` component or a `.sql` extension are the suspicious ones.
+    /// Names with an `up` or `down` component or a `.sql` extension are the suspicious ones. Parts of the name
+    /// quoted in the reason have their control characters escaped.
     public static func nearMissReason(_ fileName: String) -> String? {
+        rawNearMissReason(fileName).map { ControlCharacters.escaped($0) }
+    }
+
+    private static func rawNearMissReason(_ fileName: String) -> String? {
         let bytes = Array(fileName.utf8)
         guard bytes.first != SourceByte.dot, !lowercased(bytes[...]).hasPrefix("readme") else { return nil }
         do {

@@ -14,8 +14,8 @@ public protocol MigrationSource: Sendable {
     /// Reads and parses every migration file.
     ///
     /// - Throws: `.noMigrations` when there is none, `.duplicateMigration` when two files claim the same version
-    ///   and direction, `.invalidSource` for malformed names or annotated files and invalid UTF-8, `.io` when a
-    ///   file cannot be read.
+    ///   and direction, `.invalidSource` for malformed names or annotated files, invalid UTF-8 and control bytes
+    ///   (a NUL, located by file, line and column), `.io` when a file cannot be read.
     func load() throws(MigrateError) -> LoadedSource
     /// Like ``load()``, but two files claiming one version and direction do not stop the load: the first (in
     /// file name order) is kept and the pair is listed in ``LoadedSource/duplicates``, so that `validate` can
@@ -148,6 +148,8 @@ struct MigrationAssembler {
             return
         }
         guard let text = try read() else { return }
+        // Here, where every source's files pass: up, lint, plan, validate and verify all refuse the file.
+        try ControlCharacters.checkFile(text, path: displayPath)
         if let direction = parsed.direction {
             let forcesNoTransaction = try MigrationAnnotations.plainForcesNoTransaction(text, path: displayPath)
             let script = MigrationScript(path: displayPath, contents: text, forcesNoTransaction: forcesNoTransaction)

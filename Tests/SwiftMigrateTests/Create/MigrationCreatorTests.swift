@@ -39,4 +39,28 @@ import Testing
         #expect(try GoTimeLayout.format(date, layout: "060102_1504", timeZone: .gmt) == "250105_1200")
         #expect(throws: MigrateError.self) { try GoTimeLayout.format(date, layout: "", timeZone: .gmt) }
     }
+
+    /// Each once trapped or asked for an absurd allocation: the next version after `UInt64.max`, a padding of
+    /// 10^11 digits, a `unixNano` version past the year 2262.
+    @Test func numbersOutOfRangeAreErrors() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let digits = #expect(throws: MigrateError.self) {
+            try MigrationCreator(directory: dir, numbering: .sequential(digits: 100_000_000_000)).create(name: "a")
+        }
+        #expect(digits?.message == "invalid digits 100000000000: expected 1 to 19")
+        #expect(throws: MigrateError.self) { try MigrationCreator(directory: dir, numbering: .sequential(digits: 0)).create(name: "a") }
+
+        _ = FileManager.default.createFile(atPath: "\(dir)/18446744073709551615_huge.up.sql", contents: nil)
+        let next = #expect(throws: MigrateError.self) {
+            try MigrationCreator(directory: dir, numbering: .sequential(digits: 3)).create(name: "a")
+        }
+        #expect(next?.message == "no sequence number after 18446744073709551615: versions go up to 9223372036854775807")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["18446744073709551615_huge.up.sql"])
+
+        let farFuture = Date(timeIntervalSince1970: 1e10)  // the year 2286
+        #expect(try GoTimeLayout.format(farFuture, layout: "unix", timeZone: .gmt) == "10000000000")
+        let nano = #expect(throws: MigrateError.self) { try GoTimeLayout.format(farFuture, layout: "unixNano", timeZone: .gmt) }
+        #expect(nano?.code == .invalidArgument)
+    }
 }

@@ -76,3 +76,27 @@ import Testing
         #expect(DatabaseURL.redact("user:hunter2@localhost/db") == "user:***@localhost/db")
     }
 }
+
+/// A NUL ends a C string in every database client: refused wherever it is decoded, the password never shown.
+@Suite struct DatabaseURLNULTests {
+    @Test(arguments: [
+        ("postgres://u:pw@h/db?application_name=a%00search_path%00evil", "parameter application_name"),
+        ("postgres://u%00x:pw@h/db", "the user name"),
+        ("postgres://u:p%00w@h/db", "the password"),
+        ("postgres://u:pw@h%00x/db", "the host"),
+        ("postgres://u:pw@h/d%00b", "the path"),
+        ("sqlite://app%00.db", "the path"),
+        ("sqlite://app.db?x%00=1", "parameter x\\0"),
+    ])
+    func nulIsRefusedNamingWhere(url: String, part: String) {
+        let error = #expect(throws: MigrateError.self) { try DatabaseURL(url) }
+        #expect(error?.code == .invalidURL)
+        #expect(error?.message.hasSuffix(": a NUL byte (%00) in \(part)") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("pw") == false && error?.message.contains("p%00w") == false)
+    }
+
+    @Test func controlCharactersInTheRedactedFormAreEscaped() throws {
+        let url = try DatabaseURL("sqlite://a%0Ab.db?x-migrations-table=t%1B%5B2K")
+        #expect(url.redacted == #"sqlite://a%0Ab.db?x-migrations-table=t\u{1B}[2K"#)
+    }
+}

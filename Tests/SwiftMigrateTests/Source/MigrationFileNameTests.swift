@@ -92,4 +92,19 @@ import Testing
     func unrelatedAndValidNamesAreNoNearMiss(fileName: String) {
         #expect(MigrationFileName.nearMissReason(fileName) == nil)
     }
+
+    /// A name is printed and stored: its control characters come out escaped, as Swift writes them.
+    @Test(arguments: [
+        ("1_a\nno change.up.sql", #"a\nno change"#),
+        ("2_\u{1B}[31mred\u{1B}[0m.down.sql", #"\u{1B}[31mred\u{1B}[0m"#),
+        ("3_tab\tcr\r\u{0}del\u{7F}c1\u{9B}.sql", #"tab\tcr\r\0del\u{7F}c1\u{9B}"#),
+        ("4_plain_é.up.sql", "plain_é"),
+    ])
+    func namesHaveControlCharactersEscaped(fileName: String, name: String) throws {
+        #expect(try MigrationFileName.parse(fileName)?.name == name)
+    }
+
+    @Test func nearMissReasonsEscapeTheNameParts() {
+        #expect(MigrationFileName.nearMissReason("3\u{1B}add.up.sql") == #"the version must be followed by '_', not '\u{1B}'"#)
+    }
 }

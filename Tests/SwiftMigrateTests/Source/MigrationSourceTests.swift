@@ -209,6 +209,32 @@ struct TemporaryDirectory {
         }
     }
 
+    /// Every source refuses a control byte other than tab, LF, FF and CR (a NUL hid a `DROP TABLE` from lint and
+    /// plan while SQLite ran it), as `.invalidSource` located at the byte, in scalars, after a BOM and CR LF.
+    @Test(arguments: Array(0x00...0x1F).filter { ![0x09, 0x0A, 0x0C, 0x0D].contains($0) } + [0x7F])
+    func controlBytesAreRefusedWhereTheyAre(byte: Int) throws {
+        let text = "\u{FEFF}-- é\r\nSELECT 1;\t" + String(UnicodeScalar(UInt8(byte))) + "DROP TABLE users;\n"
+        let memory = loadError(InMemorySource(files: ["1_a.up.sql": text]))
+        #expect(memory?.code == .invalidSource)
+        #expect(memory?.location == SourceLocation(file: "memory/1_a.up.sql", line: 2, column: 11))
+        #expect(memory?.sourceLine?.hasPrefix("SELECT 1;\t\\") == true)
+        #expect(memory?.sourceLine?.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F } == false)
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("1_a.up.sql", text)
+        try directory.write("2_b.up.sql", "SELECT 2;\n")
+        for error in [loadError(DirectorySource(path: directory.path)), loadError(PrefetchingSource(DirectorySource(path: directory.path), reading: [.up]))] {
+            #expect(error?.code == .invalidSource)
+            #expect(error?.location == SourceLocation(file: "\(directory.path)/1_a.up.sql", line: 2, column: 11))
+        }
+    }
+
+    @Test func tabFormFeedAndLineEndingsAreWhitespace() throws {
+        let text = "SELECT 1;\t\u{0C}\r\n\u{85}SELECT 2;\n"
+        #expect(try InMemorySource(files: ["1_a.up.sql": text]).load().migrations.first?.up?.contents == text)
+    }
+
     @Test func bundleSourceReadsTheResourceDirectory() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
