@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 export MIGRATE_KILL_TRIALS=${KILL_TRIALS:-50}
 export MIGRATE_FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 log=$(mktemp /tmp/swift-migrate-reliability.XXXXXX)
-suites='ConcurrentCLITests|KillCLITests|FaultCLITests|SignalAndLockCLITests|BadInputCLITests|InjectionCLITests|TLSCLITests|FuzzTests|SplitOracleTests|SecretsTests|PostgresCLITests'
+suites='ConcurrentCLITests|KillCLITests|FaultCLITests|SignalAndLockCLITests|BadInputCLITests|InjectionCLITests|TLSCLITests|FuzzTests|SplitOracleTests|SecretsTests|PostgresCLITests|SecretsAndPipesCLITests|MessagesCLITests|ControlCharacterNamesCLITests|StoredValuesCLITests'
 status=0
 scripts/test.sh --filter "$suites" 2>&1 | tee "$log" || status=$?
 oracle="split-oracle: not run (pip install pglast)"
