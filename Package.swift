@@ -33,11 +33,19 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        // PostgreSQL driver on PostgresNIO.
+        // What both PostgreSQL drivers do the same way (version and history tables, advisory locks, drop, schema
+        // snapshot, catalog), on a text-in, text-out session each driver provides. Knows no client library.
+        .target(
+            name: "SwiftMigratePostgresCore",
+            dependencies: ["SwiftMigrate", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL driver on PostgresNIO, for apps that bring their own PostgresClient.
         .target(
             name: "SwiftMigratePostgres",
             dependencies: [
                 "SwiftMigrate",
+                "SwiftMigratePostgresCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import SwiftMigrate
+import SwiftMigratePostgresCore
 import Synchronization
 
 extension PostgresDriver {

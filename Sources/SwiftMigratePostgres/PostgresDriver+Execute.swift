@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import SwiftMigrate
+import SwiftMigratePostgresCore
 import Synchronization
 
 extension PostgresDriver {
@@ -15,7 +16,10 @@ extension PostgresDriver {
     ///   the statement; ``MigrateError`` with ``MigrateError/Code/cancelled`` when the task was cancelled, and
     ///   ``MigrateError/Code/connection`` when the connection is lost.
     public func execute(_ sql: String) async throws {
-        try checkOpen()
+        // PostgresNIO never answers a query written after its channel closed: catch that before writing.
+        if connection.isClosed {
+            throw MigrateError(.connection, "lost the connection to \(displayURL): the connection is closed")
+        }
         if Task.isCancelled { throw MigrateError(.cancelled, "cancelled before the statement ran") }
         do {
             try await withTaskCancellationHandler {
@@ -26,7 +30,7 @@ extension PostgresDriver {
             }
         } catch {
             await finishCancel()
-            noteFailure()
+            engine.noteFailure()
             if Task.isCancelled, Self.isCancellation(error) {
                 throw MigrateError(.cancelled, "cancelled: the statement was interrupted")
             }
@@ -39,15 +43,18 @@ extension PostgresDriver {
     /// connection, a FATAL from the server) as a connection error.
     func statementError(_ error: any Error) -> any Error {
         guard let error = error as? PSQLError else { return error }
-        guard error.code == .server, let info = error.serverInfo, !Self.isFatal(info) else {
-            return connectionLost(error)
+        guard let server = Self.serverError(error) else {
+            return Self.connectionLost(error, displayURL: displayURL, scrub: scrub)
         }
-        // 55P03 lock_not_available: lock_timeout expired (or NOWAIT); nothing ran, so the migration may be retried.
-        return DatabaseFailure(
-            info[.sqlState] == "55P03" ? .tableLockTimeout : .statementFailed,
-            message: scrub(info[.message] ?? "statement failed"), sqlState: info[.sqlState],
-            detail: info[.detail].map(scrub), hint: info[.hint].map(scrub),
-            position: info[.position].flatMap { Int($0) }.map { .character($0) }, underlying: error
+        return server.databaseFailure(scrub: scrub)
+    }
+
+    /// The server's complaint, when `error` is one that left the session usable.
+    static func serverError(_ error: PSQLError) -> PostgresServerError? {
+        guard error.code == .server, let info = error.serverInfo, !isFatal(info) else { return nil }
+        return PostgresServerError(
+            message: info[.message] ?? "statement failed", sqlState: info[.sqlState], detail: info[.detail],
+            hint: info[.hint], position: info[.position].flatMap { Int($0) }, underlying: error
         )
     }
 
@@ -65,7 +72,7 @@ extension PostgresDriver {
         }
     }
 
-    func connectionLost(_ error: PSQLError) -> MigrateError {
+    static func connectionLost(_ error: PSQLError, displayURL: String, scrub: (String) -> String) -> MigrateError {
         var reason: String
         switch error.code {
         case .server:
@@ -104,14 +111,6 @@ extension PostgresDriver {
             return "\(error)"
         case let error?:
             return "\(error)"
-        }
-    }
-
-    /// PostgresNIO never answers a query written after its channel closed (the handler that would fail it is
-    /// gone), so a closed connection must be caught before writing.
-    func checkOpen() throws(MigrateError) {
-        if connection.isClosed {
-            throw MigrateError(.connection, "lost the connection to \(displayURL): the connection is closed")
         }
     }
 
@@ -163,53 +162,36 @@ extension PostgresDriver {
             try? await connection.close()
         }
     }
+}
 
-    // MARK: Internal queries
+/// The engine's text-in, text-out session on a PostgresNIO connection: parameters bound as text, every column
+/// decoded as text (the engine selects `::text`).
+struct NIOSession: PostgresSession {
+    let connection: PostgresConnection
+    let logger: Logger
+    /// The connection as shown in messages (a redacted URL).
+    let origin: String
 
-    /// Marks the open transaction as failed: PostgreSQL rejects everything but ROLLBACK after an error.
-    func noteFailure() {
-        state.withLock { state in
-            if state.inTransaction { state.transactionFailed = true }
+    func rows(_ sql: String, _ parameters: [String?]) async throws -> [PostgresTextRow] {
+        // PostgresNIO never answers a query written after its channel closed (the handler that would fail it is
+        // gone), so a closed connection must be caught before writing.
+        if connection.isClosed {
+            throw MigrateError(.connection, "lost the connection to \(origin): the connection is closed")
         }
-    }
-
-    /// Runs one of the driver's own queries and hands its rows to `body`. Errors become ``MigrateError``s:
-    /// `driver` with the server's message and SQLSTATE, or `connection`.
-    func query(
-        _ query: PostgresQuery, what: String = "query", _ body: (PostgresRowSequence) async throws -> Void
-    ) async throws {
-        try checkOpen()
+        var query = PostgresQuery(unsafeSQL: sql)
+        for parameter in parameters { query.binds.append(parameter) }
         do {
-            let rows = try await connection.query(query, logger: logger)
-            try await body(rows)
-        } catch {
-            noteFailure()
-            guard let error = error as? PSQLError else { throw error }
-            guard error.code == .server, let info = error.serverInfo, !Self.isFatal(info) else {
-                throw connectionLost(error)
+            var result: [PostgresTextRow] = []
+            for try await row in try await connection.query(query, logger: logger) {
+                var values: [String?] = []
+                values.reserveCapacity(row.count)
+                for cell in row { values.append(try cell.decode(String?.self)) }
+                result.append(PostgresTextRow(values))
             }
-            throw MigrateError(
-                .driver, "cannot \(what): \(scrub(info[.message] ?? "query failed"))", sqlState: info[.sqlState],
-                detail: info[.detail].map(scrub), hint: info[.hint].map(scrub), underlying: error
-            )
+            return result
+        } catch let error as PSQLError {
+            if let server = PostgresDriver.serverError(error) { throw server }
+            throw PostgresDriver.connectionLost(error, displayURL: origin, scrub: DatabaseURL.redact)
         }
-    }
-
-    /// Runs a query for its effect.
-    func run(_ query: PostgresQuery, what: String) async throws {
-        try await self.query(query, what: what) { rows in
-            for try await _ in rows {}
-        }
-    }
-
-    /// The first column of the first row, or nil when there is none.
-    func single<Value: PostgresDecodable & Sendable>(
-        _ query: PostgresQuery, as type: Value.Type, what: String
-    ) async throws -> Value? {
-        var result: Value?
-        try await self.query(query, what: what) { rows in
-            for try await value in rows.decode(Value.self) where result == nil { result = value }
-        }
-        return result
     }
 }

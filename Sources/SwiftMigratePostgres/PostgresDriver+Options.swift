@@ -1,5 +1,6 @@
 import Foundation
 import SwiftMigrate
+import SwiftMigratePostgresCore
 
 extension PostgresDriver {
     /// Everything the driver takes from a database URL (and libpq's environment variables), checked before any
@@ -219,5 +220,19 @@ extension PostgresDriver {
             }
             return environment["USER"] ?? "postgres"
         }
+    }
+}
+
+extension PostgresDriver.Options {
+    /// The driver's configuration from the URL's `x-` parameters.
+    var driverConfiguration: PostgresDriver.Configuration {
+        var configuration = PostgresDriver.Configuration(
+            migrationsTable: migrationsTable.name, migrationsSchema: migrationsTable.schema,
+            statementTimeout: statementTimeoutMilliseconds.map { .milliseconds($0) },
+            lockTimeout: lockTimeoutMilliseconds.map { .milliseconds($0) },
+            advisoryLockDatabaseName: lockDatabaseName
+        )
+        configuration.advisoryLockUsesBareDatabaseName = lockDatabaseName == nil
+        return configuration
     }
 }

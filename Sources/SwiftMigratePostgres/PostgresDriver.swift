@@ -2,6 +2,9 @@ import Foundation
 import Logging
 import PostgresNIO
 import SwiftMigrate
+// The configuration and the lock key are shared with the libpq driver: an app that imports this module uses
+// them without importing the shared one.
+@_exported import SwiftMigratePostgresCore
 import Synchronization
 
 /// The PostgreSQL driver, on one PostgresNIO connection, compatible with golang-migrate's `postgres` driver: the
@@ -26,7 +29,10 @@ import Synchronization
 /// One connection serves everything, so the session-level advisory lock, `SET` statements and transactions all
 /// apply to the statements the runner executes. The advisory lock is per session, so one leased connection for
 /// the whole run is right.
-public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading {
+public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading, CatalogReading {
+    /// How the driver keeps its state and sets up the session (`x-` parameters of a URL).
+    public typealias Configuration = PostgresMigrationConfiguration
+
     /// The URL schemes this driver opens (golang-migrate registers the same two).
     public static let schemes = ["postgres", "postgresql"]
     /// PostgreSQL's dialect.
@@ -39,29 +45,22 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
     }
     /// The database URL with its password redacted; for a lent connection, `postgres://USER@HOST:PORT/DB` from
     /// the session.
-    public let displayURL: String
+    public var displayURL: String { engine.displayURL }
     /// The settings the session was set up with.
-    public let configuration: Configuration
+    public var configuration: Configuration { engine.configuration }
 
+    /// Everything both PostgreSQL drivers do the same way.
+    let engine: PostgresEngine
     let executor: EventLoopTaskExecutor
     /// The URL the connection was opened from; nil for a lent connection.
     let url: DatabaseURL?
     let connection: PostgresConnection
     let ownership: Ownership
     let logger: Logger
-    /// The version table, schema resolved.
-    let versionTable: QualifiedName
-    let historyTable: QualifiedName
-    /// golang-migrate's key: from the URL's path (or the database name), so the two tools exclude each other.
-    let lockKey: AdvisoryLockKey
-    /// A second key from `current_database()` itself: two runs that name one database two ways
-    /// (`postgres://host/db` and `postgres://host?dbname=db`) get different golang-migrate keys, but this one is
-    /// the same, so they still exclude each other.
-    let databaseLockKey: AdvisoryLockKey
-    let backendPID: Int32
-    /// The session's `statement_timeout` and `lock_timeout` before the driver set them, restored on ``close()``
-    /// of a lent connection.
-    let previousSettings: [(name: String, value: String)]
+
+    var lockKey: AdvisoryLockKey { engine.lockKey }
+    var databaseLockKey: AdvisoryLockKey { engine.databaseLockKey }
+    var backendPID: Int32 { engine.backendPID }
 
     /// Who closes the connection.
     enum Ownership: Sendable {
@@ -73,118 +72,25 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
     }
 
     struct State {
-        var inTransaction = false
-        /// A statement failed inside the open transaction: PostgreSQL would turn COMMIT into ROLLBACK silently.
-        var transactionFailed = false
-        var lockHeld = false
-        /// False when the user may not create the history table: golang-migrate's table alone is kept.
-        var historyAvailable = true
-        /// Whether the user may DELETE from the version table, which the one-statement version write needs
-        /// (golang-migrate needs only TRUNCATE and INSERT); nil until known.
-        var versionDeletable: Bool?
         var cancelTask: Task<Void, Never>?
         var closed = false
     }
     let state = Mutex(State())
 
-    /// Sets up the session on `connection` (timeouts), reads what the driver needs from it (database, schema,
-    /// backend), and computes golang-migrate's lock key.
+    /// Sets up the session on `connection` through the shared engine.
     init(
         connection: PostgresConnection, configuration: Configuration, ownership: Ownership, url: DatabaseURL?,
         logger: Logger
     ) async throws {
-        // Every way to a driver passes here (a URL, the app's client, a lent connection): check before any query.
-        try configuration.validate()
         self.connection = connection
-        self.configuration = configuration
         self.ownership = ownership
         self.url = url
         self.logger = logger
         self.executor = EventLoopTaskExecutor(connection.eventLoop)
-        let origin = url?.redacted ?? "the app's connection"
-        let session = try await Self.readSession(connection, origin: origin, logger: logger)
-        if let url {
-            displayURL = url.redacted
-        } else {
-            let host = session.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "localhost"
-            displayURL = "postgres://\(session.user)@\(host)\(session.port.map { ":\($0)" } ?? "")/\(session.database)"
-        }
-        var previous: [(name: String, value: String)] = []
-        for (name, value, before) in [
-            ("statement_timeout", configuration.statementTimeout, session.statementTimeout),
-            ("lock_timeout", configuration.lockTimeout, session.lockTimeout),
-        ] {
-            guard let value else { continue }
-            do {
-                try await connection.query(
-                    PostgresQuery(unsafeSQL: "SET \(name) = \(Configuration.milliseconds(value))"), logger: logger
-                )
-            } catch {
-                throw MigrateError(.connection, "cannot set \(name) on \(origin)", underlying: error)
-            }
-            previous.append((name, before))
-        }
-        previousSettings = previous
-        let schema: String
-        if let given = configuration.migrationsSchema {
-            schema = given
-        } else if let current = session.schema {
-            schema = current
-        } else {
-            throw MigrateError(
-                .connection,
-                "cannot connect to \(origin): no schema: the search_path names no existing schema",
-                hint: "create the schema, or fix search_path in the URL or the role's settings"
-            )
-        }
-        versionTable = QualifiedName(schema: schema, name: configuration.migrationsTable)
-        historyTable = QualifiedName(schema: schema, name: configuration.migrationsTable + "_history")
-        let lockName = configuration.advisoryLockDatabaseName
-            ?? (configuration.advisoryLockUsesBareDatabaseName ? session.database : "/" + session.database)
-        lockKey = AdvisoryLockKey(databaseName: lockName, schema: schema, table: configuration.migrationsTable)
-        databaseLockKey = AdvisoryLockKey(
-            databaseName: session.database, additionalNames: [schema, configuration.migrationsTable, "swift-migrate"]
+        let session = NIOSession(connection: connection, logger: logger, origin: url?.redacted ?? "the app's connection")
+        engine = try await PostgresEngine(
+            session: session, configuration: configuration, url: url, owner: "PostgresDriver.Configuration", logger: logger
         )
-        backendPID = session.pid
-        logger.debug("connected", metadata: ["db.pid": "\(session.pid)", "db.lock_key": "\(lockKey)"])
-    }
-
-    /// What the driver reads from the session once: the database, the schema, the backend, who and where.
-    struct Session {
-        var database: String
-        var schema: String?
-        var pid: Int32
-        var user: String
-        var host: String?
-        var port: Int32?
-        var statementTimeout: String
-        var lockTimeout: String
-    }
-
-    static func readSession(_ connection: PostgresConnection, origin: String, logger: Logger) async throws -> Session {
-        var session: Session?
-        do {
-            let rows = try await connection.query(
-                """
-                SELECT current_database(), current_schema(), pg_backend_pid(), current_user::text, \
-                host(inet_server_addr()), inet_server_port(), current_setting('statement_timeout'), \
-                current_setting('lock_timeout')
-                """,
-                logger: logger
-            )
-            for try await row in rows.decode((String, String?, Int32, String, String?, Int32?, String, String).self) {
-                session = Session(
-                    database: row.0, schema: row.1, pid: row.2, user: row.3, host: row.4, port: row.5,
-                    statementTimeout: row.6, lockTimeout: row.7
-                )
-            }
-        } catch let error as MigrateError {
-            throw error
-        } catch {
-            throw MigrateError(.connection, "cannot read the session of \(origin)", underlying: error)
-        }
-        guard let session else { throw MigrateError(.driver, "no session information from \(origin)") }
-        return session
     }
 
     /// Migrates on a connection the app owns (leased from its `PostgresClient`, or made by
@@ -276,94 +182,32 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
 
     /// Hides a password of the URL's, in any form, from a message.
     func scrub(_ text: String) -> String {
-        url?.scrub(text) ?? DatabaseURL.redact(text)
+        engine.scrub(text)
     }
 
-    // MARK: Lock
+    // MARK: The engine's
 
-    /// Takes golang-migrate's session-level advisory lock and the second one keyed on `current_database()`
-    /// (``databaseLockKey``), both or neither in one query, polling with a short backoff (2 ms doubling to 50 ms)
-    /// so that the timeout is honoured without holding a query open. Never waiting while holding one of the two,
-    /// two runners cannot deadlock.
-    public func lock(timeout: Duration) async throws {
-        guard !state.withLock({ $0.lockHeld }) else {
-            throw MigrateError(.driver, "can't acquire lock: this connection already holds it")
-        }
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        var delay = Duration.milliseconds(2)
-        while true {
-            // CASE evaluates in order: the second lock is tried only after the first was taken, and the first is
-            // given back when the second is busy.
-            let acquired = try await single(
-                PostgresQuery(unsafeSQL: """
-                    SELECT CASE WHEN pg_try_advisory_lock(\(lockKey.value)) THEN \
-                    CASE WHEN pg_try_advisory_lock(\(databaseLockKey.value)) THEN true \
-                    ELSE NOT pg_advisory_unlock(\(lockKey.value)) END ELSE false END
-                    """),
-                as: Bool.self, what: "try lock"
-            )
-            if acquired == true {
-                state.withLock { $0.lockHeld = true }
-                return
-            }
-            let now = clock.now
-            guard now < deadline else { throw MigrateError(.lockTimeout, "timeout: can't acquire database lock") }
-            do {
-                try await Task.sleep(for: min(delay, deadline - now))
-            } catch {
-                throw MigrateError(.cancelled, "cancelled while waiting for the database lock")
-            }
-            delay = min(delay * 2, .milliseconds(50))
-        }
+    public func prepare() async throws { try await engine.prepare() }
+    public func readVersion() async throws -> DatabaseVersion { try await engine.readVersion() }
+    public func writeVersion(_ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: [HistoryRecord]) async throws {
+        try await engine.writeVersion(state, replacing: expected, recording: records)
     }
-
-    public func unlock() async throws {
-        guard state.withLock({ $0.lockHeld }) else {
-            throw MigrateError(.driver, "can't unlock, as not currently locked")
-        }
-        var released = false
-        let sql = "SELECT pg_advisory_unlock(\(databaseLockKey.value)), pg_advisory_unlock(\(lockKey.value))"
-        try await query(PostgresQuery(unsafeSQL: sql), what: "unlock") { rows in
-            for try await (second, first) in rows.decode((Bool, Bool).self) { released = first && second }
-        }
-        state.withLock { $0.lockHeld = false }
-        if !released {
-            logger.warning("the migration lock was not held by this session when releasing it", metadata: ["db.lock_key": "\(lockKey)"])
-        }
-    }
-
-    // MARK: Transactions
-
-    public func beginTransaction() async throws {
-        guard !state.withLock({ $0.inTransaction }) else {
-            throw MigrateError(.driver, "cannot begin a transaction: one is already open")
-        }
-        try await run("BEGIN", what: "begin a transaction")
-        state.withLock {
-            $0.inTransaction = true
-            $0.transactionFailed = false
-        }
-    }
-
-    public func commitTransaction() async throws {
-        let (open, failed) = state.withLock { ($0.inTransaction, $0.transactionFailed) }
-        guard open else { throw MigrateError(.driver, "cannot commit: no transaction is open") }
-        if failed {
-            // COMMIT of an aborted transaction "succeeds" as a ROLLBACK; say what really happened.
-            try await rollbackTransaction()
-            throw MigrateError(.driver, "cannot commit: a statement failed in the transaction, which was rolled back")
-        }
-        defer { state.withLock { $0.inTransaction = false } }
-        try await run("COMMIT", what: "commit")
-    }
-
+    public func readHistory() async throws -> [HistoryRecord] { try await engine.readHistory() }
+    /// Takes golang-migrate's session-level advisory lock and a second one keyed on `current_database()`, both or
+    /// neither, polling until `timeout`.
+    public func lock(timeout: Duration) async throws { try await engine.lock(timeout: timeout) }
+    public func unlock() async throws { try await engine.unlock() }
+    public func beginTransaction() async throws { try await engine.beginTransaction() }
+    public func commitTransaction() async throws { try await engine.commitTransaction() }
     /// Rolls back the open transaction; does nothing when none is open, so error paths may always call it.
-    public func rollbackTransaction() async throws {
-        guard state.withLock({ $0.inTransaction }) else { return }
-        defer { state.withLock { $0.inTransaction = false } }
-        try await run("ROLLBACK", what: "roll back")
-    }
+    public func rollbackTransaction() async throws { try await engine.rollbackTransaction() }
+    /// Empties the current schema (see the engine's `drop()`), the version and history tables included.
+    public func drop() async throws { try await engine.drop() }
+    /// Reads the schema of every non-system schema from `pg_catalog`, in one read-only repeatable-read
+    /// transaction, without the version and history tables.
+    public func schemaSnapshot() async throws -> SchemaSnapshot { try await engine.schemaSnapshot() }
+    /// Reads the tables, views, materialized views and enums of `schema` for model generation.
+    public func catalog(schema: String?) async throws -> DatabaseCatalog { try await engine.catalog(schema: schema) }
 
     /// Closes a connection the driver opened. A lent connection is handed back as it came: an open transaction
     /// is rolled back, the lock released, the timeouts the driver set put back; it stays open.
@@ -382,24 +226,25 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
             }
         case .lent:
             guard !connection.isClosed else { return }
-            try await rollbackTransaction()
-            if state.withLock({ $0.lockHeld }) { try await unlock() }
-            for (name, value) in previousSettings {
-                try await run("SELECT set_config(\(name), \(value), false)", what: "restore \(name)")
-            }
+            try await engine.restoreSession()
         }
     }
 }
 
-/// A schema-qualified name; its description is the quoted SQL form, safe to splice into a statement.
-struct QualifiedName: Sendable, Hashable, CustomStringConvertible {
-    var schema: String
-    var name: String
-
-    var description: String { "\(quoteIdentifier(schema)).\(quoteIdentifier(name))" }
-}
-
-/// A PostgreSQL identifier in double quotes, inner quotes doubled: no value can break out of it.
-func quoteIdentifier(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+extension PostgresDriver {
+    /// Creates an empty database on the server `url` points at (`swift_migrate_verify_`, the Unix time and random
+    /// hex; the URL's parameters apply to it too), runs `body` with a driver connected to it, and drops it again,
+    /// whatever `body` did: `verify` proves the down files there, never in the database the URL names. The role
+    /// needs the CREATEDB privilege. Scratch databases of killed runs, older than ten minutes and without a
+    /// connection, are dropped first.
+    ///
+    /// - parameter created: called with the scratch database's name once it exists.
+    public static func withScratchDatabase<T: Sendable>(
+        like url: DatabaseURL, logger: Logger, created: ((String) -> Void)? = nil,
+        _ body: (PostgresDriver) async throws -> T
+    ) async throws -> T {
+        try await PostgresScratchDatabase.with(
+            like: url, logger: logger, created: created, open: { try await open(url: $0, logger: logger) }, engine: \.engine, body
+        )
+    }
 }

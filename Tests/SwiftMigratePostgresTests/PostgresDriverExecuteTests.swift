@@ -65,9 +65,9 @@ import Testing
                 try await driver.prepare()
                 try await driver.beginTransaction()
                 try await driver.execute("CREATE TABLE t (id int)")
-                try await driver.writeVersion(DatabaseVersion(version: 1, dirty: false))
-                try await driver.appendHistory(
-                    HistoryRecord(version: 1, direction: .up, name: "t", checksum: nil, appliedAt: Date(), durationMs: 1, appliedBy: "me")
+                try await driver.writeVersion(
+                    DatabaseVersion(version: 1, dirty: false),
+                    recording: [HistoryRecord(version: 1, direction: .up, name: "t", checksum: nil, appliedAt: Date(), durationMs: 1, appliedBy: "me")]
                 )
                 try await driver.rollbackTransaction()
                 try await driver.rollbackTransaction()  // nothing open: no-op

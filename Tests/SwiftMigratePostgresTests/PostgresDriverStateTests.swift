@@ -117,8 +117,7 @@ import Testing
                 try await withDriver(try await PostgresDriver.open(url: url, logger: TestEnvironment.logger)) { driver in
                     try await driver.prepare()
                     #expect(try await driver.readVersion() == DatabaseVersion(version: 3, dirty: false))
-                    try await driver.writeVersion(DatabaseVersion(version: 4, dirty: false))
-                    try await driver.appendHistory(record(4))
+                    try await driver.writeVersion(DatabaseVersion(version: 4, dirty: false), recording: [record(4)])
                     #expect(try await driver.readHistory() == [])
                 }
                 #expect(try await db.rows("SELECT version::text FROM schema_migrations") == [["4"]])
@@ -145,7 +144,7 @@ import Testing
             try await withDriver(try await db.open()) { driver in
                 try await driver.prepare()
                 let records = [record(1), record(2, checksum: nil), record(2, direction: .down)]
-                for record in records { try await driver.appendHistory(record) }
+                try await driver.writeVersion(DatabaseVersion(version: 2, dirty: false), recording: records)
                 #expect(try await driver.readHistory() == records)
             }
             #expect(try await db.rows("SELECT version::text, direction, name, checksum, (extract(epoch FROM applied_at) * 1000)::bigint::text FROM schema_migrations_history ORDER BY id") == [
@@ -172,7 +171,7 @@ import Testing
         try await TestDatabase.with { db in
             try await db.execute("CREATE SCHEMA migrate")
             try await withDriver(try await db.open("x-migrations-table=%22migrate%22.%22versions%22", "x-migrations-table-quoted=true")) { driver in
-                #expect(driver.versionTable == QualifiedName(schema: "migrate", name: "versions"))
+                #expect(driver.engine.versionTable == QualifiedName(schema: "migrate", name: "versions"))
                 #expect(driver.lockKey == AdvisoryLockKey(databaseName: "/\(db.name)", schema: "migrate", table: "versions"))
                 try await driver.prepare()
                 try await driver.writeVersion(DatabaseVersion(version: 9, dirty: true))

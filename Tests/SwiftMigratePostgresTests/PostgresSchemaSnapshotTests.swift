@@ -157,8 +157,8 @@ import Testing
 
                 try await driver.beginTransaction()
                 #expect(try await driver.schemaSnapshot() == plain)
-                let zone = try await driver.single("SHOW TimeZone", as: String.self, what: "show")
-                let path = try await driver.single("SHOW search_path", as: String.self, what: "show")
+                let zone = try await driver.engine.single("SHOW TimeZone", what: "show")
+                let path = try await driver.engine.single("SHOW search_path", what: "show")
                 #expect(zone == "Asia/Tokyo")
                 #expect(path == "public, pg_catalog")
                 try await driver.rollbackTransaction()

@@ -1,8 +1,8 @@
-import PostgresNIO
+import Logging
 import SwiftMigrate
 import Synchronization
 
-extension PostgresDriver: CatalogReading {
+extension PostgresEngine {
     /// Reads the tables, views, materialized views and enums of `schema` from `pg_catalog` for model
     /// generation: columns with types (enums, arrays and domains resolved), nullability, defaults, identity,
     /// serial and generated columns, primary keys, unique indexes (with partial predicates, expression keys
@@ -13,15 +13,15 @@ extension PostgresDriver: CatalogReading {
     /// (names in the schema unqualified, others qualified). Inside an open transaction, they run as they are.
     ///
     /// - throws: ``MigrateError`` with ``MigrateError/Code/driver`` when the schema does not exist or a query fails.
-    public func catalog(schema: String?) async throws -> DatabaseCatalog {
-        let ownTransaction = !state.withLock { $0.inTransaction }
+    package func catalog(schema: String?) async throws -> DatabaseCatalog {
+        let ownTransaction = !inTransaction
         if ownTransaction {
             try await run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", what: "begin reading the catalog")
         }
         do {
             let resolved = try await resolveSchema(schema)
             if ownTransaction {
-                try await run("SELECT set_config('search_path', quote_ident(\(resolved)), true)", what: "prepare to read the catalog")
+                try await run("SELECT set_config('search_path', quote_ident($1), true)", [resolved], what: "prepare to read the catalog")
             }
             let catalog = try await readCatalog(resolved)
             if ownTransaction { try await run("COMMIT", what: "finish reading the catalog") }
@@ -90,17 +90,15 @@ extension PostgresDriver: CatalogReading {
 
     private func resolveSchema(_ schema: String?) async throws -> String {
         guard let schema else {
-            guard let current = try await single("SELECT current_schema()::text", as: String?.self, what: "read the current schema"),
-                let current
-            else {
+            guard let current = try await single("SELECT current_schema()::text", what: "read the current schema") else {
                 throw MigrateError(.driver, "cannot read the catalog: the search_path names no existing schema; pass -schema NAME")
             }
             return current
         }
         let count = try await single(
-            "SELECT count(*)::bigint FROM pg_namespace WHERE nspname = \(schema)", as: Int64.self, what: "look up the schema"
+            "SELECT count(*)::text FROM pg_namespace WHERE nspname = $1", [schema], what: "look up the schema"
         )
-        guard (count ?? 0) > 0 else { throw MigrateError(.driver, "cannot read the catalog: schema \"\(schema)\" does not exist") }
+        guard let count, count != "0" else { throw MigrateError(.driver, "cannot read the catalog: schema \"\(schema)\" does not exist") }
         return schema
     }
 
@@ -117,19 +115,18 @@ extension PostgresDriver: CatalogReading {
 
     private func catalogRelations(_ schema: String) async throws -> [Int64: PendingRelation] {
         var result: [Int64: PendingRelation] = [:]
-        let sql: PostgresQuery = """
-            SELECT c.oid::bigint, c.relname::text, c.relkind::text, obj_description(c.oid, 'pg_class')
+        let sql = """
+            SELECT c.oid::text, c.relname::text, c.relkind::text, obj_description(c.oid, 'pg_class')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = \(schema) AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+            WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
             AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')
             """
-        try await query(sql, what: "read the relations") { rows in
-            for try await (oid, name, kind, comment) in rows.decode((Int64, String, String, String?).self) {
-                let own = [versionTable, historyTable].contains { $0.schema == schema && $0.name == name }
-                guard !own else { continue }
-                let relationKind: CatalogRelation.Kind = kind == "v" ? .view : kind == "m" ? .materializedView : .table
-                result[oid] = PendingRelation(kind: relationKind, name: name, comment: comment)
-            }
+        for row in try await rows(sql, [schema], what: "read the relations") {
+            let (oid, name, kind, comment) = (try row.int64(0), try row.text(1), try row.text(2), row.optionalText(3))
+            let own = [versionTable, historyTable].contains { $0.schema == schema && $0.name == name }
+            guard !own else { continue }
+            let relationKind: CatalogRelation.Kind = kind == "v" ? .view : kind == "m" ? .materializedView : .table
+            result[oid] = PendingRelation(kind: relationKind, name: name, comment: comment)
         }
         return result
     }
@@ -150,30 +147,29 @@ extension PostgresDriver: CatalogReading {
 
     private func catalogColumns(_ schema: String) async throws -> [ColumnRow] {
         var result: [ColumnRow] = []
-        let sql: PostgresQuery = """
-            SELECT a.attrelid::bigint, a.attnum, a.attname::text, a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
-            a.attidentity::text, a.attgenerated::text, col_description(a.attrelid, a.attnum), a.atttypid::bigint,
-            a.atttypmod, format_type(a.atttypid, a.atttypmod)
+        let sql = """
+            SELECT a.attrelid::text, a.attnum::text, a.attname::text, a.attnotnull::text, pg_get_expr(d.adbin, d.adrelid),
+            a.attidentity::text, a.attgenerated::text, col_description(a.attrelid, a.attnum), a.atttypid::text,
+            a.atttypmod::text, format_type(a.atttypid, a.atttypmod)
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-            WHERE n.nspname = \(schema) AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attrelid, a.attnum
             """
-        try await query(sql, what: "read the columns") { rows in
-            let decoded = rows.decode(
-                (Int64, Int16, String, Bool, String?, String, String, String?, Int64, Int32, String).self
+        for row in try await rows(sql, [schema], what: "read the columns") {
+            let (relation, number, name, notNull, defaultExpression) = (
+                try row.int64(0), try row.int16(1), try row.text(2), try row.bool(3), row.optionalText(4)
             )
-            for try await (relation, number, name, notNull, defaultExpression, identity, generated, comment, type, modifier, sqlName)
-                in decoded
-            {
-                result.append(
-                    ColumnRow(
-                        relation: relation, number: number, name: name, notNull: notNull,
-                        defaultExpression: defaultExpression, identity: identity, generated: generated, comment: comment,
-                        typeOID: type, typeModifier: modifier, sqlName: sqlName
-                    )
+            let (identity, generated, comment, type, modifier, sqlName) = (
+                try row.text(5), try row.text(6), row.optionalText(7), try row.int64(8), try row.int32(9), try row.text(10)
+            )
+            result.append(
+                ColumnRow(
+                    relation: relation, number: number, name: name, notNull: notNull,
+                    defaultExpression: defaultExpression, identity: identity, generated: generated, comment: comment,
+                    typeOID: type, typeModifier: modifier, sqlName: sqlName
                 )
-            }
+            )
         }
         return result
     }
@@ -184,21 +180,22 @@ extension PostgresDriver: CatalogReading {
         while !wanted.isEmpty {
             let list = wanted.sorted()
             wanted = []
-            let sql: PostgresQuery = """
-                SELECT t.oid::bigint, t.typname::text, n.nspname::text, t.typtype::text, t.typelem::bigint,
-                t.typbasetype::bigint, t.typtypmod, t.typcategory::text, format_type(t.oid, NULL)
-                FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid::bigint = ANY(\(list))
+            let sql = """
+                SELECT t.oid::text, t.typname::text, n.nspname::text, t.typtype::text, t.typelem::text,
+                t.typbasetype::text, t.typtypmod::text, t.typcategory::text, format_type(t.oid, NULL)
+                FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid::bigint = ANY($1::bigint[])
                 """
-            try await query(sql, what: "read the column types") { rows in
-                let decoded = rows.decode((Int64, String, String, String, Int64, Int64, Int32, String, String).self)
-                for try await (oid, name, schema, type, element, base, baseModifier, category, sqlName) in decoded {
-                    let info = TypeTable.Info(
-                        name: name, schema: schema, type: type, element: category == "A" ? element : 0, base: base,
-                        baseModifier: baseModifier, sqlName: sqlName
-                    )
-                    table.types[oid] = info
-                    for next in [info.element, info.base] where next != 0 && table.types[next] == nil { wanted.insert(next) }
-                }
+            for row in try await rows(sql, [Self.bigintArray(list)], what: "read the column types") {
+                let (oid, name, schema, type, element) = (
+                    try row.int64(0), try row.text(1), try row.text(2), try row.text(3), try row.int64(4)
+                )
+                let (base, baseModifier, category, sqlName) = (try row.int64(5), try row.int32(6), try row.text(7), try row.text(8))
+                let info = TypeTable.Info(
+                    name: name, schema: schema, type: type, element: category == "A" ? element : 0, base: base,
+                    baseModifier: baseModifier, sqlName: sqlName
+                )
+                table.types[oid] = info
+                for next in [info.element, info.base] where next != 0 && table.types[next] == nil { wanted.insert(next) }
             }
         }
         return table
@@ -216,46 +213,51 @@ extension PostgresDriver: CatalogReading {
 
     private func catalogIndexes(_ relations: [Int64]) async throws -> [IndexRow] {
         var result: [IndexRow] = []
-        let sql: PostgresQuery = """
-            SELECT i.indrelid::bigint, ic.relname::text, i.indisprimary,
-            (SELECT array_agg(k ORDER BY o) FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS u(k, o) WHERE o <= i.indnkeyatts),
-            i.indexprs IS NOT NULL, pg_get_expr(i.indpred, i.indrelid), pg_get_indexdef(i.indexrelid)
+        let sql = """
+            SELECT i.indrelid::text, ic.relname::text, i.indisprimary::text,
+            (SELECT array_agg(k ORDER BY o) FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS u(k, o) WHERE o <= i.indnkeyatts)::text,
+            (i.indexprs IS NOT NULL)::text, pg_get_expr(i.indpred, i.indrelid), pg_get_indexdef(i.indexrelid)
             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-            WHERE i.indisunique AND i.indisvalid AND i.indrelid::bigint = ANY(\(relations.sorted()))
+            WHERE i.indisunique AND i.indisvalid AND i.indrelid::bigint = ANY($1::bigint[])
             ORDER BY ic.relname
             """
-        try await query(sql, what: "read the unique indexes") { rows in
-            let decoded = rows.decode((Int64, String, Bool, [Int16], Bool, String?, String).self)
-            for try await (relation, name, isPrimary, keys, hasExpressions, predicate, definition) in decoded {
-                result.append(
-                    IndexRow(
-                        relation: relation, name: name, isPrimary: isPrimary, keys: keys, hasExpressions: hasExpressions,
-                        predicate: predicate, definition: definition
-                    )
+        for row in try await rows(sql, [Self.bigintArray(relations.sorted())], what: "read the unique indexes") {
+            let (relation, name, isPrimary, keys) = (try row.int64(0), try row.text(1), try row.bool(2), try row.int16Array(3))
+            let (hasExpressions, predicate, definition) = (try row.bool(4), row.optionalText(5), try row.text(6))
+            result.append(
+                IndexRow(
+                    relation: relation, name: name, isPrimary: isPrimary, keys: keys, hasExpressions: hasExpressions,
+                    predicate: predicate, definition: definition
                 )
-            }
+            )
         }
         return result
     }
 
     private func catalogEnums(schema: String, referenced: Set<Int64>) async throws -> [CatalogEnum] {
         var result: [CatalogEnum] = []
-        let sql: PostgresQuery = """
+        let sql = """
             SELECT n.nspname::text, t.typname::text, e.enumlabel::text, obj_description(t.oid, 'pg_type')
             FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace
-            WHERE n.nspname = \(schema) OR t.oid::bigint = ANY(\(referenced.sorted()))
+            WHERE n.nspname = $1 OR t.oid::bigint = ANY($2::bigint[])
             ORDER BY n.nspname, t.typname, e.enumsortorder
             """
-        try await query(sql, what: "read the enums") { rows in
-            for try await (typeSchema, name, label, comment) in rows.decode((String, String, String, String?).self) {
-                if let last = result.last, last.schema == typeSchema, last.name == name {
-                    result[result.count - 1].labels.append(label)
-                } else {
-                    result.append(CatalogEnum(schema: typeSchema, name: name, labels: [label], comment: comment))
-                }
+        for row in try await rows(sql, [schema, Self.bigintArray(referenced.sorted())], what: "read the enums") {
+            let (typeSchema, name, label, comment) = (try row.text(0), try row.text(1), try row.text(2), row.optionalText(3))
+            if let last = result.last, last.schema == typeSchema, last.name == name {
+                result[result.count - 1].labels.append(label)
+            } else {
+                result.append(CatalogEnum(schema: typeSchema, name: name, labels: [label], comment: comment))
             }
         }
         return result
+    }
+}
+
+extension PostgresEngine {
+    /// A `bigint[]` literal, for a `$n::bigint[]` parameter.
+    static func bigintArray(_ values: [Int64]) -> String {
+        "{" + values.map(String.init).joined(separator: ",") + "}"
     }
 }
 

@@ -1,12 +1,13 @@
-import PostgresNIO
+import Logging
 import SwiftMigrate
+import Synchronization
 
-extension PostgresDriver {
+extension PostgresEngine {
     /// Empties the current schema: golang-migrate drops every base table of `current_schema()` with CASCADE; we
     /// also drop views, materialized views, sequences, foreign tables, user-defined types (enum, composite,
     /// domain, range) and routines, skipping whatever an extension owns (dropping those fails, and the extension
     /// still needs them) and functions a type made for itself (range constructors). The version and history tables go too, even when they live in another schema.
-    public func drop() async throws {
+    package func drop() async throws {
         var statements: [String] = []
         let relations = """
             SELECT c.relkind::text, n.nspname::text, c.relname::text
@@ -15,31 +16,29 @@ extension PostgresDriver {
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
             ORDER BY c.relkind, c.relname
             """
-        try await query(PostgresQuery(unsafeSQL: relations), what: "list the tables to drop") { rows in
-            for try await (kind, schema, name) in rows.decode((String, String, String).self) {
-                let keyword: String
-                switch kind {
-                case "v": keyword = "VIEW"
-                case "m": keyword = "MATERIALIZED VIEW"
-                case "S": keyword = "SEQUENCE"
-                case "f": keyword = "FOREIGN TABLE"
-                default: keyword = "TABLE"
-                }
-                statements.append("DROP \(keyword) IF EXISTS \(QualifiedName(schema: schema, name: name)) CASCADE")
+        for row in try await rows(relations, what: "list the tables to drop") {
+            let (kind, schema, name) = (try row.text(0), try row.text(1), try row.text(2))
+            let keyword: String
+            switch kind {
+            case "v": keyword = "VIEW"
+            case "m": keyword = "MATERIALIZED VIEW"
+            case "S": keyword = "SEQUENCE"
+            case "f": keyword = "FOREIGN TABLE"
+            default: keyword = "TABLE"
             }
+            statements.append("DROP \(keyword) IF EXISTS \(QualifiedName(schema: schema, name: name)) CASCADE")
         }
         let routines = """
-            SELECT p.prokind::text, n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid)
+            SELECT p.prokind::text, n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid)::text
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
             WHERE n.nspname = current_schema()
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype IN ('e', 'i'))
             ORDER BY p.proname
             """
-        try await query(PostgresQuery(unsafeSQL: routines), what: "list the routines to drop") { rows in
-            for try await (kind, schema, name, arguments) in rows.decode((String, String, String, String).self) {
-                let keyword = kind == "a" ? "AGGREGATE" : "ROUTINE"
-                statements.append("DROP \(keyword) IF EXISTS \(QualifiedName(schema: schema, name: name))(\(arguments)) CASCADE")
-            }
+        for row in try await rows(routines, what: "list the routines to drop") {
+            let (kind, schema, name, arguments) = (try row.text(0), try row.text(1), try row.text(2), try row.text(3))
+            let keyword = kind == "a" ? "AGGREGATE" : "ROUTINE"
+            statements.append("DROP \(keyword) IF EXISTS \(QualifiedName(schema: schema, name: name))(\(arguments)) CASCADE")
         }
         // Only types made by CREATE TYPE / CREATE DOMAIN: not the row types of tables, arrays or multiranges.
         let types = """
@@ -51,11 +50,10 @@ extension PostgresDriver {
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
             ORDER BY t.typname
             """
-        try await query(PostgresQuery(unsafeSQL: types), what: "list the types to drop") { rows in
-            for try await (kind, schema, name) in rows.decode((String, String, String).self) {
-                let keyword = kind == "d" ? "DOMAIN" : "TYPE"
-                statements.append("DROP \(keyword) IF EXISTS \(QualifiedName(schema: schema, name: name)) CASCADE")
-            }
+        for row in try await rows(types, what: "list the types to drop") {
+            let (kind, schema, name) = (try row.text(0), try row.text(1), try row.text(2))
+            let keyword = kind == "d" ? "DOMAIN" : "TYPE"
+            statements.append("DROP \(keyword) IF EXISTS \(QualifiedName(schema: schema, name: name)) CASCADE")
         }
         for table in [versionTable, historyTable] {
             statements.append("DROP TABLE IF EXISTS \(table) CASCADE")
@@ -63,7 +61,7 @@ extension PostgresDriver {
         // One by one, as golang-migrate does: a schema with thousands of objects would exhaust the lock table in
         // a single transaction. CASCADE and IF EXISTS make the order irrelevant.
         for statement in statements {
-            try await run(PostgresQuery(unsafeSQL: statement), what: "drop (\(statement))")
+            try await run(statement, what: "drop (\(statement))")
         }
     }
 }

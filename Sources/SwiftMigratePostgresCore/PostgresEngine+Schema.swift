@@ -1,8 +1,8 @@
-import PostgresNIO
+import Logging
 import SwiftMigrate
 import Synchronization
 
-extension PostgresDriver {
+extension PostgresEngine {
     /// Reads the schema of every non-system schema from `pg_catalog`: schemas, extensions (name and schema,
     /// not version), enum, composite, domain and range types, sequences, tables, columns, constraints,
     /// indexes, views, materialized views, functions, procedures, aggregates, triggers, policies and comments.
@@ -15,8 +15,8 @@ extension PostgresDriver {
     /// role's or the URL's settings. Inside an open transaction, the same settings are applied and restored.
     ///
     /// - throws: ``MigrateError`` with ``MigrateError/Code/driver`` when a catalog query fails.
-    public func schemaSnapshot() async throws -> SchemaSnapshot {
-        let ownTransaction = !state.withLock { $0.inTransaction }
+    package func schemaSnapshot() async throws -> SchemaSnapshot {
+        let ownTransaction = !inTransaction
         if ownTransaction {
             try await run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", what: "begin reading the schema")
         }
@@ -25,8 +25,8 @@ extension PostgresDriver {
             let rows = try await catalogRows()
             if let saved {
                 try await run(
-                    "SELECT set_config(name, value, true) FROM unnest(\(saved.names), \(saved.values)) AS s(name, value)",
-                    what: "restore the session settings"
+                    "SELECT set_config(name, value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)",
+                    [Self.textArray(saved.names), Self.textArray(saved.values)], what: "restore the session settings"
                 )
             }
             if ownTransaction { try await run("COMMIT", what: "finish reading the schema") }
@@ -49,49 +49,50 @@ extension PostgresDriver {
         let names = Self.snapshotSettings.map(\.name)
         var saved: (names: [String], values: [String])?
         if !ownTransaction {
-            var values: [String] = []
-            let current: PostgresQuery = """
-                SELECT current_setting(name) FROM unnest(\(names)) WITH ORDINALITY AS s(name, i) ORDER BY i
-                """
-            try await query(current, what: "read the session settings") { rows in
-                for try await value in rows.decode(String.self) { values.append(value) }
-            }
+            let current = "SELECT current_setting(name) FROM unnest($1::text[]) WITH ORDINALITY AS s(name, i) ORDER BY i"
+            let values = try await rows(current, [Self.textArray(names)], what: "read the session settings").map { try $0.text(0) }
             saved = (names, values)
         }
         try await run(
-            "SELECT set_config(name, value, true) FROM unnest(\(names), \(Self.snapshotSettings.map(\.value))) AS s(name, value)",
-            what: "prepare to read the schema"
+            "SELECT set_config(name, value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)",
+            [Self.textArray(names), Self.textArray(Self.snapshotSettings.map(\.value))], what: "prepare to read the schema"
         )
         return saved
     }
 
     /// Every object, without the version and history tables and what belongs to them, comments resolved.
     private func catalogRows() async throws -> [SchemaObject] {
-        var excluded = Set<Int64>()
         let tables = """
-            SELECT c.oid::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-            WHERE (n.nspname = \(versionTable.schema) AND c.relname = \(versionTable.name)) \
-            OR (n.nspname = \(historyTable.schema) AND c.relname = \(historyTable.name))
-            """ as PostgresQuery
-        try await query(tables, what: "look up the migration tables") { rows in
-            for try await oid in rows.decode(Int64.self) { excluded.insert(oid) }
-        }
+            SELECT c.oid::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+            WHERE (n.nspname = $1 AND c.relname = $2) OR (n.nspname = $3 AND c.relname = $4)
+            """
+        let found = try await rows(
+            tables, [versionTable.schema, versionTable.name, historyTable.schema, historyTable.name],
+            what: "look up the migration tables"
+        )
+        let excluded = Set(try found.map { try $0.int64(0) })
         var objects: [SchemaObject] = []
         var comments: [(target: SchemaObject.ID, text: String)] = []
-        for sql in PostgresSchemaQueries.all {
-            try await query(PostgresQuery(unsafeSQL: sql), what: "read the schema") { rows in
-                let decoded = rows.decode((String, String, String?, String?, String?, Int64).self)
-                for try await (kind, name, parentKind, parent, definition, owner) in decoded {
-                    guard !excluded.contains(owner) else { continue }
-                    guard let kind = SchemaObject.Kind(rawValue: kind) else {
-                        throw MigrateError(.driver, "cannot read the schema: unknown object kind \(kind)")
-                    }
-                    let parentID = objectID(parentKind.flatMap(SchemaObject.Kind.init(rawValue:)), parent)
-                    if kind == .comment, let target = parentID {
-                        comments.append((target, definition ?? ""))
-                    } else {
-                        objects.append(SchemaObject(kind: kind, name: name, parent: parentID, definition: definition ?? ""))
-                    }
+        for query in PostgresSchemaQueries.all {
+            // Every column as text, whatever each query's own types.
+            let sql = """
+                SELECT s.kind::text, s.name::text, s.parent_kind::text, s.parent::text, s.definition::text, s.owner::text \
+                FROM (\(query)) AS s(kind, name, parent_kind, parent, definition, owner)
+                """
+            for row in try await rows(sql, what: "read the schema") {
+                let (kind, name, parentKind, parent, definition) = (
+                    try row.text(0), try row.text(1), row.optionalText(2), row.optionalText(3), row.optionalText(4)
+                )
+                let owner = try row.int64(5)
+                guard !excluded.contains(owner) else { continue }
+                guard let kind = SchemaObject.Kind(rawValue: kind) else {
+                    throw MigrateError(.driver, "cannot read the schema: unknown object kind \(kind)")
+                }
+                let parentID = objectID(parentKind.flatMap(SchemaObject.Kind.init(rawValue:)), parent)
+                if kind == .comment, let target = parentID {
+                    comments.append((target, definition ?? ""))
+                } else {
+                    objects.append(SchemaObject(kind: kind, name: name, parent: parentID, definition: definition ?? ""))
                 }
             }
         }
@@ -109,4 +110,12 @@ extension PostgresDriver {
 private func objectID(_ kind: SchemaObject.Kind?, _ name: String?) -> SchemaObject.ID? {
     guard let kind, let name else { return nil }
     return SchemaObject.ID(kind, name)
+}
+
+extension PostgresEngine {
+    /// A `text[]` literal of `values`, for a `$n::text[]` parameter: every element double-quoted, `"` and `\`
+    /// escaped.
+    package static func textArray(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+    }
 }

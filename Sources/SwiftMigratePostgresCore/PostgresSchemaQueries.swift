@@ -1,4 +1,4 @@
-/// The catalog queries behind ``PostgresDriver/schemaSnapshot()``.
+/// The catalog queries behind `schemaSnapshot()` of the PostgreSQL drivers.
 ///
 /// Every query returns the same six columns: kind, qualified name, parent kind, parent name, definition, and
 /// the OID of the table the object belongs to (only used to leave out the version and history tables, never
@@ -9,7 +9,7 @@
 ///
 /// A comment row's name is the described object (`table public.accounts`), and its parent columns hold that
 /// object's kind and name until the driver resolves them.
-enum PostgresSchemaQueries {
+package enum PostgresSchemaQueries {
     /// Schemas that are not the system's own.
     static func userSchema(_ alias: String) -> String {
         "\(alias).nspname NOT LIKE 'pg\\_%' AND \(alias).nspname <> 'information_schema'"
@@ -253,7 +253,7 @@ enum PostgresSchemaQueries {
         ) target ON true
         """
 
-    static let all = [
+    package static let all = [
         schemas, extensions, types, sequences, tables, columns, constraints, indexes, views, routines, triggers,
         policies, comments,
     ]

@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import SwiftMigrate
+import Synchronization
+
+/// golang-migrate's version table and swift-migrate's history table.
+extension PostgresEngine {
+    package func prepare() async throws {
+        // Like golang-migrate, look before creating, so a user without CREATE can still use an existing table.
+        // One query for both tables: this runs before every command.
+        let lookup = """
+            SELECT table_name::text, has_table_privilege(format('%I.%I', table_schema, table_name), 'DELETE')::text
+            FROM information_schema.tables WHERE table_schema = $1 AND table_name IN ($2, $3)
+            """
+        var found: Set<String> = []
+        var deletable = true
+        for row in try await rows(lookup, [versionTable.schema, versionTable.name, historyTable.name], what: "look up the migration tables") {
+            let name = try row.text(0)
+            found.insert(name)
+            if name == versionTable.name { deletable = try row.bool(1) }
+        }
+        state.withLock { $0.versionDeletable = deletable }
+        if !found.contains(versionTable.name) {
+            try await run(
+                "CREATE TABLE IF NOT EXISTS \(versionTable) (version bigint not null primary key, dirty boolean not null)",
+                what: "create \(versionTable)"
+            )
+        }
+        guard !found.contains(historyTable.name) else { return }
+        do {
+            try await run(
+                """
+                CREATE TABLE IF NOT EXISTS \(historyTable) (id bigserial primary key, version bigint not null, \
+                direction text not null, name text not null, checksum text, applied_at timestamptz not null, \
+                duration_ms double precision not null, applied_by text not null)
+                """,
+                what: "create \(historyTable)"
+            )
+        } catch let error as MigrateError where error.sqlState == "42501" {
+            // golang-migrate works for a user who may write the version table but not create tables; so do we.
+            state.withLock { $0.historyAvailable = false }
+            logger.warning(
+                "cannot create the history table; migrations run without history",
+                metadata: ["db.table": "\(historyTable)", "db.error": "\(error.message)"]
+            )
+        }
+    }
+
+    package func readVersion() async throws -> DatabaseVersion {
+        do {
+            let rows = try await rows("SELECT version::text, dirty::text FROM \(versionTable) LIMIT 1", what: "read the version")
+            guard let row = rows.first else { return .none }
+            let version = try row.int64(0)
+            // golang-migrate writes -1 (NilVersion) for "no version, dirty".
+            return DatabaseVersion(version: version < 0 ? nil : version, dirty: try row.bool(1))
+        } catch let error as MigrateError where error.sqlState == "42P01" {
+            return .none
+        } catch let error as MigrateError where error.sqlState == "42703" {
+            throw MigrateError.notAMigrationsTable(versionTable.description, detail: error.message)
+        }
+    }
+
+    /// One statement, so one round trip and atomic without a transaction of its own: rows of other versions
+    /// are deleted (golang-migrate truncates; a DELETE leaves concurrent `version` readers unblocked), the row is
+    /// inserted or its dirty flag updated, and the history rows are appended, all in data-modifying CTEs.
+    ///
+    /// With `expected`, only that row is deleted, and the row and history are written only when it was deleted
+    /// and no other row is left: a compare-and-set. A runner that raced this one without the lock has deleted
+    /// the row first (this DELETE waits for it and then finds nothing), so the write does nothing and throws.
+    package func writeVersion(_ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: [HistoryRecord]) async throws {
+        guard try await versionDeletable() else {
+            try await truncateAndInsert(state, replacing: expected, recording: records)
+            return
+        }
+        let history = self.state.withLock { $0.historyAvailable } ? records : []
+        // Parameters are limited to 65,535 per statement: very long single-transaction runs append the history in
+        // chunks first (in the caller's transaction, so a failed compare-and-set rolls them back).
+        let chunkSize = 5000
+        var remaining = history[...]
+        while remaining.count > chunkSize {
+            var parameters: [String?] = []
+            let sql = Self.historyInsert(into: historyTable, records: remaining.prefix(chunkSize), parameters: &parameters, condition: nil)
+            try await run(sql, parameters, what: "append to \(historyTable)")
+            remaining = remaining.dropFirst(chunkSize)
+        }
+        var parameters: [String?] = []
+        func bind(_ value: String) -> String {
+            parameters.append(value)
+            return "$\(parameters.count)"
+        }
+        // The rows `expected` stands for: golang-migrate keeps "no version but dirty" as -1, and "no version" is
+        // no row (or a stray clean -1).
+        let matches: String
+        switch expected {
+        case nil:
+            matches = "true"
+        case let expected? where expected.version == nil && !expected.dirty:
+            matches = "(version < 0 AND NOT dirty)"
+        case let expected?:
+            matches = "(version = \(bind(String(expected.version ?? -1)))::bigint AND dirty = \(bind(String(expected.dirty)))::boolean)"
+        }
+        // Reading `cleared` makes the DELETE finish before the INSERT, so even the same version (dirty -> clean)
+        // is replaced without a unique violation.
+        var ok = "(SELECT count(*) FROM cleared) >= 0"
+        if let expected {
+            ok = "NOT EXISTS (SELECT 1 FROM \(versionTable) WHERE NOT \(matches)) AND (SELECT count(*) FROM cleared) "
+                + (expected.version == nil && !expected.dirty ? ">= 0" : ">= 1")
+        }
+        var sql = "WITH cleared AS (DELETE FROM \(versionTable) WHERE \(matches) RETURNING 1), ok AS (SELECT \(ok) AS ok)"
+        if !remaining.isEmpty {
+            let insert = Self.historyInsert(into: historyTable, records: remaining, parameters: &parameters, condition: "(SELECT ok FROM ok)")
+            sql += ", logged AS (\(insert))"
+        }
+        if state.version != nil || state.dirty {
+            sql += ", written AS (INSERT INTO \(versionTable) (version, dirty) SELECT \(bind(String(state.version ?? -1)))::bigint, "
+                + "\(bind(String(state.dirty)))::boolean WHERE (SELECT ok FROM ok))"
+        }
+        sql += " SELECT ok::text FROM ok"
+        let written = try await single(sql, parameters, what: "write the version")
+        if let expected, written != "true" {
+            throw try await versionChanged(expected: expected, writing: state)
+        }
+    }
+
+    /// golang-migrate's way, for a role that may TRUNCATE and INSERT but not DELETE: the compare is a read in the
+    /// same transaction.
+    private func truncateAndInsert(_ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: [HistoryRecord]) async throws {
+        try await inTransaction {
+            if let expected, try await readVersion() != expected {
+                throw try await versionChanged(expected: expected, writing: state)
+            }
+            try await run("TRUNCATE \(versionTable)", what: "write the version")
+            if state.version != nil || state.dirty {
+                try await run(
+                    "INSERT INTO \(versionTable) (version, dirty) VALUES ($1::bigint, $2::boolean)",
+                    [String(state.version ?? -1), String(state.dirty)], what: "write the version"
+                )
+            }
+            if self.state.withLock({ $0.historyAvailable }), !records.isEmpty {
+                var parameters: [String?] = []
+                let sql = Self.historyInsert(into: historyTable, records: records[...], parameters: &parameters, condition: nil)
+                try await run(sql, parameters, what: "append to \(historyTable)")
+            }
+        }
+    }
+
+    /// The compare-and-set found another version than the run's.
+    func versionChanged(expected: DatabaseVersion, writing state: DatabaseVersion) async throws -> MigrateError {
+        let found = try await readVersion()
+        return MigrateError.versionChanged(expected: expected, found: found, writing: state, table: versionTable.description)
+    }
+
+    /// Whether the one-statement version write may be used (known after ``prepare()``, else asked once).
+    func versionDeletable() async throws -> Bool {
+        if let known = state.withLock({ $0.versionDeletable }) { return known }
+        let sql = "SELECT COALESCE(has_table_privilege(to_regclass($1), 'DELETE'), true)::text"
+        let deletable = try await single(sql, [versionTable.description], what: "check privileges on \(versionTable)") != "false"
+        state.withLock { $0.versionDeletable = deletable }
+        return deletable
+    }
+
+    /// `INSERT INTO history (...) VALUES ($n, ...), ...` with the records appended to `parameters`; with a
+    /// condition, `... SELECT * FROM (VALUES ...) AS v WHERE condition`. Times travel as Unix seconds.
+    static func historyInsert(
+        into table: QualifiedName, records: ArraySlice<HistoryRecord>, parameters: inout [String?], condition: String?
+    ) -> String {
+        let columns = "version, direction, name, checksum, applied_at, duration_ms, applied_by"
+        var sql = "INSERT INTO \(table) (\(columns)) " + (condition == nil ? "VALUES " : "SELECT * FROM (VALUES ")
+        var first = true
+        for record in records {
+            let values: [String?] = [
+                String(record.version), record.direction.rawValue, record.name, record.checksum,
+                String(record.appliedAt.timeIntervalSince1970), String(record.durationMs ?? 0), record.appliedBy,
+            ]
+            let start = parameters.count
+            parameters += values
+            let p = (start + 1...start + values.count).map { "$\($0)" }
+            sql += (first ? "" : ", ")
+                + "(\(p[0])::bigint, \(p[1])::text, \(p[2])::text, \(p[3])::text, to_timestamp(\(p[4])::float8), \(p[5])::float8, \(p[6])::text)"
+            first = false
+        }
+        if let condition { sql += ") AS v (\(columns)) WHERE \(condition)" }
+        return sql
+    }
+
+    package func readHistory() async throws -> [HistoryRecord] {
+        guard state.withLock({ $0.historyAvailable }) else { return [] }
+        let sql = """
+            SELECT version::text, direction, name, checksum, extract(epoch FROM applied_at)::text, duration_ms::text, applied_by \
+            FROM \(historyTable) ORDER BY id
+            """
+        let rows: [PostgresTextRow]
+        do {
+            rows = try await self.rows(sql, what: "read the history")
+        } catch let error as MigrateError where error.sqlState == "42P01" {
+            return []
+        }
+        var records: [HistoryRecord] = []
+        records.reserveCapacity(rows.count)
+        for row in rows {
+            records.append(
+                HistoryRecord(
+                    // Escaped as names are since they are read from file names; older rows may hold raw ones.
+                    version: try row.int64(0), direction: Direction(rawValue: try row.text(1)) ?? .up,
+                    name: ControlCharacters.escaped(try row.text(2)), checksum: row.optionalText(3),
+                    appliedAt: Date(timeIntervalSince1970: try row.double(4)),
+                    durationMs: HistoryRecord.plausibleDurationMs(Double(try row.text(5)) ?? .nan), appliedBy: try row.text(6)
+                )
+            )
+        }
+        return records
+    }
+}

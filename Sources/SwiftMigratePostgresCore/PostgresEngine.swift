@@ -1,0 +1,288 @@
+import Logging
+import SwiftMigrate
+import Synchronization
+
+/// What both PostgreSQL drivers do the same way, on any ``PostgresSession``: golang-migrate's version table and
+/// advisory-lock key, swift-migrate's history table and second lock, transactions, `drop`, the schema snapshot
+/// and the catalog. A driver makes one when it connects and forwards ``DatabaseDriver``'s members to it; what
+/// differs between the drivers (connecting, running a migration's statements, cancelling one) stays with them.
+package final class PostgresEngine: Sendable {
+    package let session: any PostgresSession
+    package let configuration: PostgresMigrationConfiguration
+    /// The database URL with its password redacted; for a lent connection, `postgres://USER@HOST:PORT/DB`.
+    package let displayURL: String
+    /// The version table, schema resolved.
+    package let versionTable: QualifiedName
+    package let historyTable: QualifiedName
+    /// golang-migrate's key: from the URL's path (or the database name), so the two tools exclude each other.
+    package let lockKey: AdvisoryLockKey
+    /// A second key from `current_database()` itself: two runs that name one database two ways
+    /// (`postgres://host/db` and `postgres://host?dbname=db`) get different golang-migrate keys, but this one is
+    /// the same, so they still exclude each other.
+    package let databaseLockKey: AdvisoryLockKey
+    package let backendPID: Int32
+    /// The session's `statement_timeout` and `lock_timeout` before the engine set them, put back by
+    /// ``restoreSession()`` when the connection was lent.
+    package let previousSettings: [(name: String, value: String)]
+    /// Hides the password of the URL the connection came from, in any form.
+    package let scrub: @Sendable (String) -> String
+    package let logger: Logger
+
+    package struct State: Sendable {
+        package var inTransaction = false
+        /// A statement failed inside the open transaction: PostgreSQL would turn COMMIT into ROLLBACK silently.
+        package var transactionFailed = false
+        package var lockHeld = false
+        /// False when the user may not create the history table: golang-migrate's table alone is kept.
+        package var historyAvailable = true
+        /// Whether the user may DELETE from the version table, which the one-statement version write needs
+        /// (golang-migrate needs only TRUNCATE and INSERT); nil until known.
+        package var versionDeletable: Bool?
+    }
+    package let state = Mutex(State())
+
+    /// Sets up the session (timeouts), reads what the engine needs from it (database, schema, backend), and
+    /// computes the lock keys.
+    ///
+    /// - Parameters:
+    ///   - url: the URL the connection came from; nil for a connection the app lent.
+    ///   - owner: the configuration's name for messages (`PostgresDriver.Configuration`).
+    package init(
+        session: any PostgresSession, configuration: PostgresMigrationConfiguration, url: DatabaseURL?, owner: String,
+        logger: Logger
+    ) async throws {
+        // Every way to a driver passes here (a URL, the app's client, a lent connection): check before any query.
+        try configuration.validate(owner: owner)
+        self.session = session
+        self.configuration = configuration
+        self.logger = logger
+        scrub = { text in url?.scrub(text) ?? DatabaseURL.redact(text) }
+        let origin = url?.redacted ?? "the app's connection"
+        let info = try await Self.readSession(session, origin: origin)
+        if let url {
+            displayURL = url.redacted
+        } else {
+            let host = info.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "localhost"
+            displayURL = "postgres://\(info.user)@\(host)\(info.port.map { ":\($0)" } ?? "")/\(info.database)"
+        }
+        var previous: [(name: String, value: String)] = []
+        for (name, value, before) in [
+            ("statement_timeout", configuration.statementTimeout, info.statementTimeout),
+            ("lock_timeout", configuration.lockTimeout, info.lockTimeout),
+        ] {
+            guard let value else { continue }
+            do {
+                _ = try await session.rows("SET \(name) = \(PostgresMigrationConfiguration.milliseconds(value))", [])
+            } catch {
+                throw MigrateError(.connection, "cannot set \(name) on \(origin)", underlying: error)
+            }
+            previous.append((name, before))
+        }
+        previousSettings = previous
+        let schema: String
+        if let given = configuration.migrationsSchema {
+            schema = given
+        } else if let current = info.schema {
+            schema = current
+        } else {
+            throw MigrateError(
+                .connection,
+                "cannot connect to \(origin): no schema: the search_path names no existing schema",
+                hint: "create the schema, or fix search_path in the URL or the role's settings"
+            )
+        }
+        versionTable = QualifiedName(schema: schema, name: configuration.migrationsTable)
+        historyTable = QualifiedName(schema: schema, name: configuration.migrationsTable + "_history")
+        let lockName = configuration.advisoryLockDatabaseName
+            ?? (configuration.advisoryLockUsesBareDatabaseName ? info.database : "/" + info.database)
+        lockKey = AdvisoryLockKey(databaseName: lockName, schema: schema, table: configuration.migrationsTable)
+        databaseLockKey = AdvisoryLockKey(
+            databaseName: info.database, additionalNames: [schema, configuration.migrationsTable, "swift-migrate"]
+        )
+        backendPID = info.pid
+        logger.debug("connected", metadata: ["db.pid": "\(info.pid)", "db.lock_key": "\(lockKey)"])
+    }
+
+    /// What the engine reads from the session once: the database, the schema, the backend, who and where.
+    struct SessionInfo {
+        var database: String
+        var schema: String?
+        var pid: Int32
+        var user: String
+        var host: String?
+        var port: Int32?
+        var statementTimeout: String
+        var lockTimeout: String
+    }
+
+    static func readSession(_ session: any PostgresSession, origin: String) async throws -> SessionInfo {
+        let rows: [PostgresTextRow]
+        do {
+            rows = try await session.rows(
+                """
+                SELECT current_database()::text, current_schema()::text, pg_backend_pid()::text, current_user::text, \
+                host(inet_server_addr()), inet_server_port()::text, current_setting('statement_timeout'), \
+                current_setting('lock_timeout')
+                """,
+                []
+            )
+        } catch let error as MigrateError {
+            throw error
+        } catch {
+            throw MigrateError(.connection, "cannot read the session of \(origin)", underlying: error)
+        }
+        guard let row = rows.first else { throw MigrateError(.driver, "no session information from \(origin)") }
+        return SessionInfo(
+            database: try row.text(0), schema: row.optionalText(1), pid: try row.int32(2), user: try row.text(3),
+            host: row.optionalText(4), port: try row.optionalInt32(5), statementTimeout: try row.text(6),
+            lockTimeout: try row.text(7)
+        )
+    }
+
+    // MARK: Queries of the engine's own
+
+    /// Runs one of the engine's own statements; errors become ``MigrateError``s: `driver` with the server's
+    /// message and SQLSTATE (`cannot WHAT: message`), or `connection`.
+    package func rows(_ sql: String, _ parameters: [String?] = [], what: String) async throws -> [PostgresTextRow] {
+        do {
+            return try await session.rows(sql, parameters)
+        } catch let error as PostgresServerError {
+            noteFailure()
+            throw MigrateError(
+                .driver, "cannot \(what): \(scrub(error.message))", sqlState: error.sqlState,
+                detail: error.detail.map(scrub), hint: error.hint.map(scrub), underlying: error.underlying
+            )
+        } catch {
+            noteFailure()
+            throw error
+        }
+    }
+
+    /// Runs a statement for its effect.
+    package func run(_ sql: String, _ parameters: [String?] = [], what: String) async throws {
+        _ = try await rows(sql, parameters, what: what)
+    }
+
+    /// The first column of the first row; nil when there is no row or it is NULL.
+    package func single(_ sql: String, _ parameters: [String?] = [], what: String) async throws -> String? {
+        try await rows(sql, parameters, what: what).first?.optionalText(0)
+    }
+
+    /// Marks the open transaction as failed: PostgreSQL rejects everything but ROLLBACK after an error. The
+    /// drivers call it when a migration's statement fails.
+    package func noteFailure() {
+        state.withLock { state in
+            if state.inTransaction { state.transactionFailed = true }
+        }
+    }
+
+    package var inTransaction: Bool { state.withLock { $0.inTransaction } }
+
+    // MARK: Lock
+
+    /// Takes golang-migrate's session-level advisory lock and the second one keyed on `current_database()`
+    /// (``databaseLockKey``), both or neither in one query, polling with a short backoff (2 ms doubling to 50 ms)
+    /// so that the timeout is honoured without holding a query open. Never waiting while holding one of the two,
+    /// two runners cannot deadlock.
+    package func lock(timeout: Duration) async throws {
+        guard !state.withLock({ $0.lockHeld }) else {
+            throw MigrateError(.driver, "can't acquire lock: this connection already holds it")
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var delay = Duration.milliseconds(2)
+        // CASE evaluates in order: the second lock is tried only after the first was taken, and the first is given
+        // back when the second is busy.
+        let tryBoth = """
+            SELECT CASE WHEN pg_try_advisory_lock(\(lockKey.value)) THEN \
+            CASE WHEN pg_try_advisory_lock(\(databaseLockKey.value)) THEN true \
+            ELSE NOT pg_advisory_unlock(\(lockKey.value)) END ELSE false END::text
+            """
+        while true {
+            if try await single(tryBoth, what: "try lock") == "true" {
+                state.withLock { $0.lockHeld = true }
+                return
+            }
+            let now = clock.now
+            guard now < deadline else { throw MigrateError(.lockTimeout, "timeout: can't acquire database lock") }
+            do {
+                try await Task.sleep(for: min(delay, deadline - now))
+            } catch {
+                throw MigrateError(.cancelled, "cancelled while waiting for the database lock")
+            }
+            delay = min(delay * 2, .milliseconds(50))
+        }
+    }
+
+    package func unlock() async throws {
+        guard state.withLock({ $0.lockHeld }) else {
+            throw MigrateError(.driver, "can't unlock, as not currently locked")
+        }
+        // Two columns, so both are evaluated (AND could skip the second).
+        let sql = "SELECT pg_advisory_unlock(\(databaseLockKey.value))::text, pg_advisory_unlock(\(lockKey.value))::text"
+        let row = try await rows(sql, what: "unlock").first
+        let released = row?.optionalText(0) == "true" && row?.optionalText(1) == "true"
+        state.withLock { $0.lockHeld = false }
+        if !released {
+            logger.warning("the migration lock was not held by this session when releasing it", metadata: ["db.lock_key": "\(lockKey)"])
+        }
+    }
+
+    // MARK: Transactions
+
+    package func beginTransaction() async throws {
+        guard !state.withLock({ $0.inTransaction }) else {
+            throw MigrateError(.driver, "cannot begin a transaction: one is already open")
+        }
+        try await run("BEGIN", what: "begin a transaction")
+        state.withLock {
+            $0.inTransaction = true
+            $0.transactionFailed = false
+        }
+    }
+
+    package func commitTransaction() async throws {
+        let (open, failed) = state.withLock { ($0.inTransaction, $0.transactionFailed) }
+        guard open else { throw MigrateError(.driver, "cannot commit: no transaction is open") }
+        if failed {
+            // COMMIT of an aborted transaction "succeeds" as a ROLLBACK; say what really happened.
+            try await rollbackTransaction()
+            throw MigrateError(.driver, "cannot commit: a statement failed in the transaction, which was rolled back")
+        }
+        defer { state.withLock { $0.inTransaction = false } }
+        try await run("COMMIT", what: "commit")
+    }
+
+    /// Rolls back the open transaction; does nothing when none is open, so error paths may always call it.
+    package func rollbackTransaction() async throws {
+        guard state.withLock({ $0.inTransaction }) else { return }
+        defer { state.withLock { $0.inTransaction = false } }
+        try await run("ROLLBACK", what: "roll back")
+    }
+
+    /// Runs `body` in the open transaction, or in a transaction of its own when none is open.
+    package func inTransaction(_ body: () async throws -> Void) async throws {
+        if inTransaction {
+            try await body()
+            return
+        }
+        try await beginTransaction()
+        do {
+            try await body()
+        } catch {
+            try? await rollbackTransaction()
+            throw error
+        }
+        try await commitTransaction()
+    }
+
+    /// Hands a lent connection back as it came: an open transaction rolled back, the lock released, the
+    /// timeouts the engine set put back.
+    package func restoreSession() async throws {
+        try await rollbackTransaction()
+        if state.withLock({ $0.lockHeld }) { try await unlock() }
+        for (name, value) in previousSettings {
+            try await run("SELECT set_config($1, $2, false)", [name, value], what: "restore \(name)")
+        }
+    }
+}
