@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "migrate", targets: ["MigrateCommand"]),
         .library(name: "SwiftMigrate", targets: ["SwiftMigrate"]),
         .library(name: "SwiftMigratePostgres", targets: ["SwiftMigratePostgres"]),
+        .library(name: "SwiftMigrateLibPQ", targets: ["SwiftMigrateLibPQ"]),
         .library(name: "SwiftMigrateSQLite", targets: ["SwiftMigrateSQLite"]),
         .library(name: "SwiftMigrateModels", targets: ["SwiftMigrateModels"]),
         .library(name: "SwiftMigrateService", targets: ["SwiftMigrateService"]),
@@ -51,6 +52,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The system libpq (psql's own client library): the simple query protocol, libpq's connection handling.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // PostgreSQL driver on libpq: the migrate command's. One round trip per transactional migration.
+        .target(
+            name: "SwiftMigrateLibPQ",
+            dependencies: [
+                "SwiftMigrate", "SwiftMigratePostgresCore", "CLibPQ", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The system SQLite C library (libsqlite3): the full C API, so every statement of a script runs
         // (prepare with tail) and errors carry their offset (sqlite3_error_offset).
         .systemLibrary(
@@ -84,7 +99,7 @@ let package = Package(
             dependencies: [
                 "SwiftMigrate",
                 "SwiftMigrateModels",
-                "SwiftMigratePostgres",
+                "SwiftMigrateLibPQ",
                 "SwiftMigrateSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,6 +194,15 @@ let package = Package(
                 "SwiftMigrate", "SwiftMigratePostgres", "SwiftMigrateService",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // One suite, every driver (PostgresNIO, libpq, SQLite): what DatabaseDriver promises, on real databases.
+        .testTarget(
+            name: "DriverConformanceTests",
+            dependencies: [
+                "SwiftMigrate", "SwiftMigratePostgres", "SwiftMigrateLibPQ", "SwiftMigrateSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -20,10 +20,7 @@ extension PostgresDriver {
         }
 
         /// golang-migrate's migrations table: a schema only when `x-migrations-table-quoted` named one.
-        struct TableName: Sendable, Hashable {
-            var schema: String?
-            var name: String
-        }
+        typealias TableName = PostgresURLParameters.TableName
 
         var endpoint: Endpoint
         var user: String
@@ -54,10 +51,7 @@ extension PostgresDriver {
             "sslcert", "sslkey", "sslmode", "sslrootcert", "user",
         ]
         /// golang-migrate's own parameters (its postgres driver accepts exactly these).
-        static let migrateParameters = [
-            "x-migrations-table", "x-migrations-table-quoted", "x-multi-statement", "x-multi-statement-max-size",
-            "x-statement-timeout", "x-lock-timeout",
-        ]
+        static let migrateParameters = PostgresURLParameters.names
 
         init(url: DatabaseURL, environment: [String: String] = ProcessInfo.processInfo.environment) throws(MigrateError) {
             for item in url.queryItems {
@@ -121,14 +115,7 @@ extension PostgresDriver {
                 parameter(name).map { (name: name, value: $0) }
             }
 
-            if let text = parameter("connect_timeout") {
-                // libpq's is an `int`; above it the timeout would overflow PostgresNIO's nanoseconds.
-                guard let seconds = Int(text.trimmingCharacters(in: .whitespaces)), seconds <= Int32.max else {
-                    throw MigrateError(
-                        .invalidURL,
-                        "invalid connect_timeout \"\(text)\" in database URL \(url.redacted): expected whole seconds, at most \(Int32.max)"
-                    )
-                }
+            if let seconds = try PostgresURLParameters.connectTimeoutSeconds(url) {
                 connectTimeout = seconds > 0 ? .seconds(seconds) : nil
             } else {
                 connectTimeout = .seconds(10)
@@ -136,81 +123,18 @@ extension PostgresDriver {
 
             migrationsTable = try Self.migrationsTable(url)
 
-            statementTimeoutMilliseconds = try Self.milliseconds("x-statement-timeout", parameter("x-statement-timeout"), url)
-            lockTimeoutMilliseconds = try Self.milliseconds("x-lock-timeout", parameter("x-lock-timeout"), url)
-            // Accepted for compatibility and checked like golang-migrate, then ignored: scripts are always split by
-            // the lexer, statement by statement.
-            if let text = parameter("x-multi-statement") { _ = try Self.parseBool(text, option: "x-multi-statement") }
-            if let text = parameter("x-multi-statement-max-size"), Int(text) == nil {
-                throw MigrateError(
-                    .invalidURL,
-                    "invalid x-multi-statement-max-size \"\(text)\" in database URL \(url.redacted): expected bytes"
-                )
-            }
+            statementTimeoutMilliseconds = try PostgresURLParameters.milliseconds("x-statement-timeout", parameter("x-statement-timeout"), url)
+            lockTimeoutMilliseconds = try PostgresURLParameters.milliseconds("x-lock-timeout", parameter("x-lock-timeout"), url)
+            try PostgresURLParameters.checkMultiStatement(url)
         }
 
-        /// A timeout parameter in milliseconds; nil when absent or 0 (no limit). PostgreSQL's `statement_timeout`
-        /// and `lock_timeout` are `int`s: a larger value would fail only after connecting, with a vaguer error.
-        static func milliseconds(_ name: String, _ text: String?, _ url: DatabaseURL) throws(MigrateError) -> Int? {
-            guard let text else { return nil }
-            guard let milliseconds = Int(text), milliseconds >= 0, milliseconds <= Int32.max else {
-                throw MigrateError(
-                    .invalidURL,
-                    "invalid \(name) \"\(text)\" in database URL \(url.redacted): expected milliseconds from 0 to \(Int32.max)"
-                )
-            }
-            return milliseconds == 0 ? nil : milliseconds
-        }
-
-        /// `x-migrations-table` with golang-migrate's `x-migrations-table-quoted` rules: when quoted, the value is
-        /// `"table"` or `"schema"."table"`; when not, it is the table name as it stands (dots included).
+        /// `x-migrations-table` with golang-migrate's `x-migrations-table-quoted` rules (the shared parser's).
         static func migrationsTable(_ url: DatabaseURL) throws(MigrateError) -> TableName {
-            let value = url.queryValue("x-migrations-table") ?? ""
-            let quoted = try url.queryValue("x-migrations-table-quoted")
-                .flatMap { $0.isEmpty ? nil : $0 }
-                .map { text throws(MigrateError) in try parseBool(text, option: "x-migrations-table-quoted") } ?? false
-            guard !value.isEmpty else { return TableName(schema: nil, name: defaultMigrationsTable) }
-            guard quoted else { return TableName(schema: nil, name: value) }
-            let mustBeQuoted = MigrateError(
-                .invalidURL,
-                "x-migrations-table must be quoted (for instance '\"migrate\".\"schema_migrations\"') when "
-                    + "x-migrations-table-quoted is enabled, current value is: \(value)"
-            )
-            guard value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") else { throw mustBeQuoted }
-            let parts = quotedParts(value)
-            guard parts.count <= 2 else {
-                throw MigrateError(.invalidURL, "\"\(value)\" MigrationsTable contains too many dot characters")
-            }
-            // golang-migrate takes whatever its regular expression finds; we insist on the documented forms.
-            guard !parts.contains(where: \.isEmpty),
-                parts.map({ "\"\($0)\"" }).joined(separator: ".") == value
-            else { throw mustBeQuoted }
-            return parts.count == 2 ? TableName(schema: parts[0], name: parts[1]) : TableName(schema: nil, name: parts[0])
+            try PostgresURLParameters.migrationsTable(url)
         }
 
-        /// Every `"..."` run, left to right, as golang-migrate's `"(.*?)"` finds them.
-        static func quotedParts(_ value: String) -> [String] {
-            var parts: [String] = []
-            var rest = value[...]
-            while let open = rest.firstIndex(of: "\"") {
-                let afterOpen = rest.index(after: open)
-                guard let close = rest[afterOpen...].firstIndex(of: "\"") else { break }
-                parts.append(String(rest[afterOpen..<close]))
-                rest = rest[rest.index(after: close)...]
-            }
-            return parts
-        }
-
-        /// Go's `strconv.ParseBool`, which golang-migrate uses for its boolean options.
         static func parseBool(_ text: String, option: String) throws(MigrateError) -> Bool {
-            switch text {
-            case "1", "t", "T", "TRUE", "true", "True": return true
-            case "0", "f", "F", "FALSE", "false", "False": return false
-            default:
-                throw MigrateError(
-                    .invalidURL, "unable to parse option \(option): parsing \"\(text)\": invalid syntax (expected true or false)"
-                )
-            }
+            try PostgresURLParameters.parseBool(text, option: option)
         }
 
         /// libpq's default user: the operating-system user running the process.
@@ -224,7 +148,7 @@ extension PostgresDriver {
 }
 
 extension PostgresDriver.Options {
-    /// The driver's configuration from the URL's `x-` parameters.
+    /// The driver's configuration from the URL's `x-` parameters (read by the shared parser).
     var driverConfiguration: PostgresDriver.Configuration {
         var configuration = PostgresDriver.Configuration(
             migrationsTable: migrationsTable.name, migrationsSchema: migrationsTable.schema,

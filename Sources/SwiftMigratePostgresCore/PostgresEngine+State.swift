@@ -79,15 +79,31 @@ extension PostgresEngine {
         var remaining = history[...]
         while remaining.count > chunkSize {
             var parameters: [String?] = []
-            let sql = Self.historyInsert(into: historyTable, records: remaining.prefix(chunkSize), parameters: &parameters, condition: nil)
+            let sql = Self.historyInsert(into: historyTable, records: remaining.prefix(chunkSize), condition: nil, serverClock: false) {
+                parameters.append($0)
+                return "$\(parameters.count)"
+            }
             try await run(sql, parameters, what: "append to \(historyTable)")
             remaining = remaining.dropFirst(chunkSize)
         }
         var parameters: [String?] = []
-        func bind(_ value: String) -> String {
+        let sql = versionWriteSQL(state, replacing: expected, recording: remaining, serverClock: false) { value in
             parameters.append(value)
             return "$\(parameters.count)"
         }
+        let written = try await single(sql, parameters, what: "write the version")
+        if let expected, written != "true" {
+            throw try await versionChanged(expected: expected, writing: state)
+        }
+    }
+
+    /// The version write's one statement: data-modifying CTEs that delete the expected row, and only then append
+    /// the history and insert the new row, ending in `SELECT ok::text`. `value` puts a value in (a `$n` parameter
+    /// or a literal); with `serverClock`, the history rows' times are the server's (see ``historyInsert``).
+    func versionWriteSQL(
+        _ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: ArraySlice<HistoryRecord>,
+        serverClock: Bool, value: (String?) -> String
+    ) -> String {
         // The rows `expected` stands for: golang-migrate keeps "no version but dirty" as -1, and "no version" is
         // no row (or a stray clean -1).
         let matches: String
@@ -97,7 +113,7 @@ extension PostgresEngine {
         case let expected? where expected.version == nil && !expected.dirty:
             matches = "(version < 0 AND NOT dirty)"
         case let expected?:
-            matches = "(version = \(bind(String(expected.version ?? -1)))::bigint AND dirty = \(bind(String(expected.dirty)))::boolean)"
+            matches = "(version = \(value(String(expected.version ?? -1)))::bigint AND dirty = \(value(String(expected.dirty)))::boolean)"
         }
         // Reading `cleared` makes the DELETE finish before the INSERT, so even the same version (dirty -> clean)
         // is replaced without a unique violation.
@@ -107,19 +123,50 @@ extension PostgresEngine {
                 + (expected.version == nil && !expected.dirty ? ">= 0" : ">= 1")
         }
         var sql = "WITH cleared AS (DELETE FROM \(versionTable) WHERE \(matches) RETURNING 1), ok AS (SELECT \(ok) AS ok)"
-        if !remaining.isEmpty {
-            let insert = Self.historyInsert(into: historyTable, records: remaining, parameters: &parameters, condition: "(SELECT ok FROM ok)")
+        if !records.isEmpty {
+            let insert = Self.historyInsert(
+                into: historyTable, records: records, condition: "(SELECT ok FROM ok)", serverClock: serverClock, value: value
+            )
             sql += ", logged AS (\(insert))"
         }
         if state.version != nil || state.dirty {
-            sql += ", written AS (INSERT INTO \(versionTable) (version, dirty) SELECT \(bind(String(state.version ?? -1)))::bigint, "
-                + "\(bind(String(state.dirty)))::boolean WHERE (SELECT ok FROM ok))"
+            sql += ", written AS (INSERT INTO \(versionTable) (version, dirty) SELECT \(value(String(state.version ?? -1)))::bigint, "
+                + "\(value(String(state.dirty)))::boolean WHERE (SELECT ok FROM ok))"
         }
-        sql += " SELECT ok::text FROM ok"
-        let written = try await single(sql, parameters, what: "write the version")
-        if let expected, written != "true" {
-            throw try await versionChanged(expected: expected, writing: state)
+        return sql + " SELECT ok::text FROM ok"
+    }
+
+    /// The message of the error the batched version write raises when its compare-and-set fails.
+    package static let versionChangedMessage = "swift-migrate: the version changed"
+
+    /// The version write as one statement with its values written in (`literal` quotes a string for the
+    /// connection), for a migration sent as one query: a `DO` block that raises ``versionChangedMessage`` when the
+    /// compare-and-set fails, so the whole migration rolls back. The history rows' times are the server's.
+    ///
+    /// Nil when this database needs golang-migrate's TRUNCATE-and-INSERT write (no DELETE privilege) or keeps no
+    /// history: the caller then runs the migration statement by statement.
+    package func batchedVersionWrite(
+        _ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: [HistoryRecord],
+        literal: (String) throws -> String
+    ) throws -> String? {
+        let (deletable, history) = self.state.withLock { ($0.versionDeletable, $0.historyAvailable) }
+        guard deletable == true, history || records.isEmpty else { return nil }
+        var failure: (any Error)?
+        let write = versionWriteSQL(state, replacing: expected, recording: records[...], serverClock: true) { value in
+            guard let value else { return "NULL" }
+            do { return try literal(value) } catch {
+                failure = error
+                return "NULL"
+            }
         }
+        if let failure { throw failure }
+        // A dollar-quote tag that the body cannot hold (values are quoted literals, but a name could hold any text).
+        var tag = "$swift_migrate$"
+        while write.contains(tag) { tag = "$swift_migrate_\(UInt32.random(in: 0...UInt32.max))$" }
+        return """
+            DO \(tag) DECLARE written boolean; BEGIN \(write) INTO written; \
+            IF NOT written THEN RAISE EXCEPTION '\(Self.versionChangedMessage)'; END IF; END \(tag)
+            """
     }
 
     /// golang-migrate's way, for a role that may TRUNCATE and INSERT but not DELETE: the compare is a read in the
@@ -138,7 +185,10 @@ extension PostgresEngine {
             }
             if self.state.withLock({ $0.historyAvailable }), !records.isEmpty {
                 var parameters: [String?] = []
-                let sql = Self.historyInsert(into: historyTable, records: records[...], parameters: &parameters, condition: nil)
+                let sql = Self.historyInsert(into: historyTable, records: records[...], condition: nil, serverClock: false) {
+                    parameters.append($0)
+                    return "$\(parameters.count)"
+                }
                 try await run(sql, parameters, what: "append to \(historyTable)")
             }
         }
@@ -159,24 +209,25 @@ extension PostgresEngine {
         return deletable
     }
 
-    /// `INSERT INTO history (...) VALUES ($n, ...), ...` with the records appended to `parameters`; with a
-    /// condition, `... SELECT * FROM (VALUES ...) AS v WHERE condition`. Times travel as Unix seconds.
+    /// `INSERT INTO history (...) VALUES (...), ...`, each value put in by `value` (a `$n` parameter or a
+    /// literal); with a condition, `... SELECT * FROM (VALUES ...) AS v WHERE condition`. Times travel as Unix
+    /// seconds; with `serverClock`, they are the server's: `clock_timestamp()`, and the milliseconds since
+    /// `statement_timestamp()` (when the request arrived) as the duration.
     static func historyInsert(
-        into table: QualifiedName, records: ArraySlice<HistoryRecord>, parameters: inout [String?], condition: String?
+        into table: QualifiedName, records: ArraySlice<HistoryRecord>, condition: String?, serverClock: Bool,
+        value: (String?) -> String
     ) -> String {
         let columns = "version, direction, name, checksum, applied_at, duration_ms, applied_by"
         var sql = "INSERT INTO \(table) (\(columns)) " + (condition == nil ? "VALUES " : "SELECT * FROM (VALUES ")
         var first = true
         for record in records {
-            let values: [String?] = [
-                String(record.version), record.direction.rawValue, record.name, record.checksum,
-                String(record.appliedAt.timeIntervalSince1970), String(record.durationMs ?? 0), record.appliedBy,
-            ]
-            let start = parameters.count
-            parameters += values
-            let p = (start + 1...start + values.count).map { "$\($0)" }
+            let time = serverClock ? "clock_timestamp()" : "to_timestamp(\(value(String(record.appliedAt.timeIntervalSince1970)))::float8)"
+            let duration = serverClock
+                ? "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8"
+                : "\(value(String(record.durationMs ?? 0)))::float8"
             sql += (first ? "" : ", ")
-                + "(\(p[0])::bigint, \(p[1])::text, \(p[2])::text, \(p[3])::text, to_timestamp(\(p[4])::float8), \(p[5])::float8, \(p[6])::text)"
+                + "(\(value(String(record.version)))::bigint, \(value(record.direction.rawValue))::text, \(value(record.name))::text, "
+                + "\(value(record.checksum))::text, \(time), \(duration), \(value(record.appliedBy))::text)"
             first = false
         }
         if let condition { sql += ") AS v (\(columns)) WHERE \(condition)" }

@@ -54,10 +54,10 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
     }
 
     private let connection: SQLiteConnection
-    private let queue: SQLiteQueue
+    private let queue: BlockingCallQueue
     private let logger: Logger
 
-    private init(configuration: Configuration, connection: SQLiteConnection, queue: SQLiteQueue, logger: Logger) {
+    private init(configuration: Configuration, connection: SQLiteConnection, queue: BlockingCallQueue, logger: Logger) {
         self.configuration = configuration
         self.displayURL = configuration.displayURL
         self.connection = connection
@@ -76,7 +76,7 @@ public final class SQLiteDriver: OpenableDriver, ScratchDatabaseProviding, Schem
 
     /// Opens the database a configuration names, creating the file when it is missing.
     public static func open(configuration: Configuration, logger: Logger) async throws -> SQLiteDriver {
-        let queue = SQLiteQueue(label: "swift-migrate.sqlite")
+        let queue = BlockingCallQueue(label: "swift-migrate.sqlite")
         let connection = try await queue.run { try SQLiteConnection.open(configuration) }
         logger.debug(
             "opened SQLite database",

@@ -86,9 +86,12 @@ import Testing
         let migrations = try dir.write(["1_sleepy.up.sql": "CREATE TABLE sleepy (id int);\nSELECT pg_sleep(5);\n"])
         let result = try CLI.run(["-path", migrations, "-database", url, "up"])
         #expect(result.status == 1, "\(result)")
-        #expect(result.stderr.contains("1_sleepy.up.sql:2:"), "\(result)")
+        // The migration goes to the server as one query: the error names the statement whose result did not arrive
+        // (with a reset, data already sent back may be lost too, so an earlier one).
+        #expect(result.stderr.contains("1_sleepy.up.sql:"), "\(result)")
         #expect(result.stderr.contains("lost the connection"), "\(result)")
-        #expect(result.stderr.contains("the connection was reset"), "\(result)")
+        // libpq's words (the PostgresNIO driver says "the connection was reset ..."), never NIO's internals.
+        #expect(result.stderr.contains("server closed the connection unexpectedly") || result.stderr.contains("the connection was reset"), "\(result)")
         #expect(!result.stderr.contains("descriptor"), "\(result)")
         #expect(!result.stderr.contains("errno"), "\(result)")
     }

@@ -18,8 +18,8 @@ import Testing
                     let held = try await db.rows(
                         "SELECT pid::text, classid::text, objid::text, objsubid::text FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY objid"
                     )
-                    let keys = [first.lockKey.value, first.databaseLockKey.value].sorted()
-                    #expect(held == keys.map { ["\(first.backendPID)", "0", "\($0)", "1"] })
+                    let keys = [first.lockKey.value, first.databaseLockKey.value].map { "\($0)" }.sorted()
+                    #expect(held.sorted { ($0[2] ?? "") < ($1[2] ?? "") } == keys.map { ["\(first.backendPID)", "0", $0, "1"] })
 
                     let clock = ContinuousClock()
                     let start = clock.now

@@ -1,6 +1,6 @@
 import SwiftMigrate
-import SwiftMigratePostgres
+import SwiftMigrateLibPQ
 import SwiftMigrateSQLite
 
 /// The drivers the `migrate` command can open; the library's registry picks one by URL scheme.
-let drivers = DriverRegistry([PostgresDriver.self, SQLiteDriver.self])
+let drivers = DriverRegistry([LibPQDriver.self, SQLiteDriver.self])

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwiftMigrate
-import SwiftMigratePostgres
+import SwiftMigrateLibPQ
 
 /// golang-migrate's global options. They may stand before or after the command, with one or two dashes.
 struct GlobalOptions: ParsableArguments {
@@ -102,7 +102,7 @@ struct GlobalOptions: ParsableArguments {
             extra.append(("x-statement-timeout", try Self.milliseconds(dbStatementTimeout, flag: "-db-statement-timeout")))
         }
         guard !extra.isEmpty else { return url }
-        guard PostgresDriver.schemes.contains(url.scheme) else {
+        guard LibPQDriver.schemes.contains(url.scheme) else {
             throw ValidationError("-db-lock-timeout and -db-statement-timeout apply to PostgreSQL only, not to \(url.redacted)")
         }
         return try url.addingQueryItems(extra)

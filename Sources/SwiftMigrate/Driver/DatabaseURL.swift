@@ -257,7 +257,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         throw MigrateError(.invalidURL, "malformed database URL \(ControlCharacters.escaped(redact(url))): a NUL byte (%00) in \(part)")
     }
 
-    static func percentDecode(_ text: Substring) -> String {
+    package static func percentDecode(_ text: Substring) -> String {
         guard text.contains("%") || text.contains("+") else { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
@@ -280,7 +280,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func percentEncode(_ text: String) -> String {
+    package static func percentEncode(_ text: String) -> String {
         var output = ""
         for byte in text.utf8 {
             let scalar = Unicode.Scalar(byte)

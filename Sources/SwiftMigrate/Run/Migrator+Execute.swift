@@ -23,6 +23,19 @@ extension Migrator {
 
         switch mode {
         case .transaction:
+            if let batching = driver as? any TransactionBatching, let script {
+                // One request for the whole migration; the database measures the history row's duration.
+                var record = historyRecord(step, duration: .zero)
+                record.durationMs = nil
+                do {
+                    try await batching.runInTransaction(
+                        script.statements.map(\.text), thenWrite: target, replacing: expected, recording: [record]
+                    )
+                } catch let batch as BatchedStatementFailure {
+                    throw Self.locate(batch.error, script: script, index: batch.index, version: step.migration.version)
+                }
+                break
+            }
             try await driver.beginTransaction()
             do {
                 try await runStatements(of: script, step: step, logger: stepLogger)
@@ -118,16 +131,27 @@ extension Migrator {
             logger.trace("executing statement", metadata: ["migration.line": "\(statement.line)"])
             do {
                 try await driver.execute(statement.text)
-            } catch let failure as DatabaseFailure {
-                throw Self.statementError(failure, script: script, index: index, version: step.migration.version)
-            } catch var error as MigrateError {
-                if error.version == nil { error.version = step.migration.version }
-                if error.location == nil {
-                    error.location = SourceLocation(file: script.path, line: statement.line, column: statement.column)
-                    error.statement = statement.text
-                }
-                throw error
+            } catch {
+                throw Self.locate(error, script: script, index: index, version: step.migration.version)
             }
+        }
+    }
+
+    /// An error of statement `index` of `script`, located in the file: a database failure mapped through its
+    /// position, any other ``MigrateError`` (a lost connection, a cancellation) at the statement's start.
+    static func locate(_ error: any Error, script: SQLScript, index: Int, version: Int64) -> any Error {
+        switch error {
+        case let failure as DatabaseFailure:
+            return statementError(failure, script: script, index: index, version: version)
+        case var error as MigrateError:
+            if error.version == nil { error.version = version }
+            if error.location == nil, let statement = script.statements.indices.contains(index) ? script.statements[index] : nil {
+                error.location = SourceLocation(file: script.path, line: statement.line, column: statement.column)
+                error.statement = statement.text
+            }
+            return error
+        default:
+            return error
         }
     }
 
