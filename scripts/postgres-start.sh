@@ -31,6 +31,7 @@ local all all trust
 host all migrate_pw 127.0.0.1/32 scram-sha-256
 host all all 127.0.0.1/32 trust
 host all all ::1/128 trust
+host replication all 127.0.0.1/32 trust
 HBA
 # Settings go into postgresql.conf (not pg_ctl -o) so that a plain `pg_ctl -D DIR/data start` restarts the
 # server as it was (the server-fault tests stop and restart one).

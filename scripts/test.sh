@@ -3,17 +3,45 @@
 # Uses $MIGRATE_TEST_POSTGRES_URL when set; otherwise starts a throwaway PostgreSQL 15 on loopback
 # (scripts/postgres-start.sh) and stops it afterwards. Likewise a second server that offers TLS with a test CA
 # ($MIGRATE_TEST_TLS_PORT, $MIGRATE_TEST_TLS_CA, $MIGRATE_TEST_TLS_OTHER_CA) for the sslmode tests, and a third
-# ($MIGRATE_TEST_FAULT_PORT, $MIGRATE_TEST_FAULT_DIR) that the server-fault tests stop and restart.
+# ($MIGRATE_TEST_FAULT_PORT, $MIGRATE_TEST_FAULT_DIR) that the server-fault tests stop and restart. With the first
+# server it also starts a streaming standby of it ($MIGRATE_TEST_STANDBY_PORT) and Debian's PgBouncer in front of
+# it in transaction pooling mode ($MIGRATE_TEST_PGBOUNCER_PORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cleanup=()  # servers to stop
+cleanup=()  # servers to stop (the standby first: it is added after its primary)
+bouncers=()  # PgBouncers to stop
 scratch=()  # directories to remove
-trap 'for dir in "${cleanup[@]}"; do scripts/postgres-stop.sh "$dir"; done; rm -rf "${scratch[@]}"' EXIT
+stop_all() {
+  for dir in "${bouncers[@]}"; do scripts/pgbouncer-stop.sh "$dir"; done
+  for ((i = ${#cleanup[@]} - 1; i >= 0; i--)); do scripts/postgres-stop.sh "${cleanup[$i]}"; done
+  rm -rf "${scratch[@]}"
+}
+trap stop_all EXIT
 if [[ -z ${MIGRATE_TEST_POSTGRES_URL:-} ]]; then
   # An assignment, not eval "$(...)": under `set -e` a failed start must stop the run here, with its message.
   started=$(scripts/postgres-start.sh)
   eval "$started"
   cleanup+=("$MIGRATE_TEST_POSTGRES_DIR")
+fi
+# A streaming standby of that server (pg_basebackup -R) for the high-availability tests, and Debian's PgBouncer in
+# front of it in transaction pooling mode for the pooler tests. Without them those tests say what is missing.
+primary_port=$(sed -n 's|^[a-z]*://[^/]*:\([0-9][0-9]*\)/.*|\1|p' <<<"$MIGRATE_TEST_POSTGRES_URL")
+primary_port=${primary_port:-5432}
+if [[ -z ${MIGRATE_TEST_STANDBY_PORT:-} ]]; then
+  if standby=$(scripts/standby-start.sh "$primary_port" "${PGPORT_STANDBY_TEST:-55472}"); then
+    eval "$standby"
+    cleanup+=("$MIGRATE_TEST_STANDBY_DIR")
+  else
+    echo "test: no standby of the server on port $primary_port (see above): the high-availability tests will fail" >&2
+  fi
+fi
+if [[ -z ${MIGRATE_TEST_PGBOUNCER_PORT:-} ]]; then
+  if bouncer=$(scripts/pgbouncer-start.sh "$primary_port" "${PGPORT_PGBOUNCER_TEST:-55462}"); then
+    eval "$bouncer"
+    bouncers+=("$MIGRATE_TEST_PGBOUNCER_DIR")
+  else
+    echo "test: no PgBouncer in front of the server on port $primary_port (see above): the pooler tests will fail" >&2
+  fi
 fi
 if [[ -z ${MIGRATE_TEST_TLS_PORT:-} ]]; then
   tls=$(mktemp -d /tmp/swift-migrate-tls.XXXXXX)

@@ -54,6 +54,16 @@ final class LibPQConnection: @unchecked Sendable {
 
     var isBad: Bool { closed || PQstatus(connection) == CONNECTION_BAD }
 
+    /// The host and port libpq connected to (of several, the one it chose): `host:port`, or the socket directory.
+    var endpoint: String {
+        let host = PQhost(connection).map { String(cString: $0) } ?? "?"
+        let port = PQport(connection).map { String(cString: $0) } ?? ""
+        return host.hasPrefix("/") ? "\(host)/.s.PGSQL.\(port)" : (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+    }
+
+    /// The port libpq connected to, as a number.
+    var port: Int? { PQport(connection).flatMap { Int(String(cString: $0)) } }
+
     /// Runs one statement with text parameters (the extended protocol, `PQexecParams`) and returns its rows as text.
     func rows(_ sql: String, _ parameters: [String?]) throws -> [PostgresTextRow] {
         try checkOpen()

@@ -25,7 +25,7 @@ import Synchronization
 ///     try await Migrator(source: DirectorySource(path: "migrations"), driver: driver, logger: logger).up()
 /// }
 /// ```
-public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading, CatalogReading, TransactionBatching {
+public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading, CatalogReading, ReplicaWaiting, TransactionBatching {
     /// How the driver keeps its state and sets up the session (`x-` parameters of a URL).
     public typealias Configuration = PostgresMigrationConfiguration
 
@@ -84,8 +84,10 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
         let connection = try await connect(keywords: keywords, values: values, origin: origin, url: url, queue: queue)
         do {
             let session = LibPQSession(connection: connection, queue: queue)
+            let endpoint = try await queue.run { connection.endpoint }
             let engine = try await PostgresEngine(
-                session: session, configuration: configuration, url: url, owner: "LibPQDriver.Configuration", logger: logger
+                session: session, configuration: configuration, url: url, owner: "LibPQDriver.Configuration",
+                endpoint: endpoint, logger: logger
             )
             return LibPQDriver(engine: engine, connection: connection, queue: queue, logger: logger)
         } catch {
@@ -283,6 +285,10 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
     public func schemaSnapshot() async throws -> SchemaSnapshot { try await engine.schemaSnapshot() }
     /// Reads the tables, views, materialized views and enums of `schema` for model generation.
     public func catalog(schema: String?) async throws -> DatabaseCatalog { try await engine.catalog(schema: schema) }
+    /// Waits until every standby streaming from the server has replayed everything committed so far.
+    public func waitForReplicas(timeout: Duration) async throws -> [ReplicaStatus] {
+        try await engine.waitForReplicas(timeout: timeout)
+    }
 
     /// Closes the connection. Calling it again does nothing.
     public func close() async throws {

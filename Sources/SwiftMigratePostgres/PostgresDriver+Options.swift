@@ -91,6 +91,12 @@ extension PostgresDriver {
                 port = url.port ?? 5432
             }
             let host = parameter("host") ?? url.host ?? env("PGHOST") ?? "localhost"
+            guard !host.contains(",") else {
+                throw MigrateError(
+                    .invalidURL,
+                    "several hosts in database URL \(url.redacted): PostgresDriver connects to one; LibPQDriver (the migrate command's) tries each with target_session_attrs"
+                )
+            }
             if host.hasPrefix("/") {
                 let directory = host.count > 1 && host.hasSuffix("/") ? String(host.dropLast()) : host
                 endpoint = .unixSocket(path: "\(directory)/.s.PGSQL.\(port)")

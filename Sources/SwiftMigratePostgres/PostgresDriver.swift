@@ -29,7 +29,7 @@ import Synchronization
 /// One connection serves everything, so the session-level advisory lock, `SET` statements and transactions all
 /// apply to the statements the runner executes. The advisory lock is per session, so one leased connection for
 /// the whole run is right.
-public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading, CatalogReading {
+public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading, CatalogReading, ReplicaWaiting {
     /// How the driver keeps its state and sets up the session (`x-` parameters of a URL).
     public typealias Configuration = PostgresMigrationConfiguration
 
@@ -208,6 +208,10 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
     public func schemaSnapshot() async throws -> SchemaSnapshot { try await engine.schemaSnapshot() }
     /// Reads the tables, views, materialized views and enums of `schema` for model generation.
     public func catalog(schema: String?) async throws -> DatabaseCatalog { try await engine.catalog(schema: schema) }
+    /// Waits until every standby streaming from the server has replayed everything committed so far.
+    public func waitForReplicas(timeout: Duration) async throws -> [ReplicaStatus] {
+        try await engine.waitForReplicas(timeout: timeout)
+    }
 
     /// Closes a connection the driver opened. A lent connection is handed back as it came: an open transaction
     /// is rolled back, the lock released, the timeouts the driver set put back; it stays open.

@@ -6,6 +6,7 @@ import Synchronization
 /// golang-migrate's version table and swift-migrate's history table.
 extension PostgresEngine {
     package func prepare() async throws {
+        try refuseStandby()
         // Like golang-migrate, look before creating, so a user without CREATE can still use an existing table.
         // One query for both tables: this runs before every command.
         let lookup = """
@@ -260,5 +261,46 @@ extension PostgresEngine {
             )
         }
         return records
+    }
+}
+
+extension PostgresEngine {
+    /// Waits until every standby in `pg_stat_replication` has replayed up to the server's current WAL position
+    /// (taken now, after the run's commits), polling every 100 ms until `timeout`.
+    package func waitForReplicas(timeout: Duration) async throws -> [ReplicaStatus] {
+        guard !isStandby else { return [] }
+        guard let target = try await single("SELECT pg_current_wal_lsn()::text", what: "read the WAL position") else { return [] }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var caughtUpAt: [String: Duration] = [:]
+        while true {
+            let rows = try await rows(
+                """
+                SELECT coalesce(nullif(application_name, ''), 'pid ' || pid), coalesce(host(client_addr), 'local'), \
+                greatest(0, coalesce(pg_wal_lsn_diff($1::pg_lsn, replay_lsn), pg_wal_lsn_diff($1::pg_lsn, '0/0')))::bigint::text \
+                FROM pg_stat_replication ORDER BY 1
+                """,
+                [target], what: "read pg_stat_replication"
+            )
+            let elapsed = clock.now - start
+            var replicas: [ReplicaStatus] = []
+            for row in rows {
+                let (name, address, behind) = (try row.text(0), try row.text(1), try row.int64(2))
+                if behind == 0, caughtUpAt[name] == nil { caughtUpAt[name] = elapsed }
+                replicas.append(ReplicaStatus(name: name, address: address, bytesBehind: behind, waited: caughtUpAt[name] ?? elapsed))
+            }
+            if replicas.allSatisfy(\.caughtUp) { return replicas }
+            guard elapsed < timeout else {
+                let behind = replicas.filter { !$0.caughtUp }
+                throw MigrateError(
+                    .replicasBehind,
+                    "\(behind.count) standby\(behind.count == 1 ? "" : "s") had not replayed the run after \(AppliedMigration.format(timeout)): "
+                        + behind.map(\.description).joined(separator: "; "),
+                    hint: "the migrations were applied on the primary; a standby whose replay is paused or that cannot keep up "
+                        + "serves the old schema until it catches up (pg_stat_replication on the primary, pg_get_wal_replay_pause_state() on the standby)"
+                )
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 }

@@ -21,6 +21,10 @@ package final class PostgresEngine: Sendable {
     /// the same, so they still exclude each other.
     package let databaseLockKey: AdvisoryLockKey
     package let backendPID: Int32
+    /// The server is a standby in recovery: it can be read, never migrated.
+    package let isStandby: Bool
+    /// Where the driver connected, as the client sees it (`host:port`), for messages; nil when unknown.
+    package let endpoint: String?
     /// The session's `statement_timeout` and `lock_timeout` before the engine set them, put back by
     /// ``restoreSession()`` when the connection was lent.
     package let previousSettings: [(name: String, value: String)]
@@ -47,9 +51,10 @@ package final class PostgresEngine: Sendable {
     /// - Parameters:
     ///   - url: the URL the connection came from; nil for a connection the app lent.
     ///   - owner: the configuration's name for messages (`PostgresDriver.Configuration`).
+    ///   - endpoint: where the driver connected (`host:port`), for messages.
     package init(
         session: any PostgresSession, configuration: PostgresMigrationConfiguration, url: DatabaseURL?, owner: String,
-        logger: Logger
+        endpoint: String? = nil, logger: Logger
     ) async throws {
         // Every way to a driver passes here (a URL, the app's client, a lent connection): check before any query.
         try configuration.validate(owner: owner)
@@ -100,6 +105,8 @@ package final class PostgresEngine: Sendable {
             databaseName: info.database, additionalNames: [schema, configuration.migrationsTable, "swift-migrate"]
         )
         backendPID = info.pid
+        isStandby = info.inRecovery
+        self.endpoint = endpoint
         logger.debug("connected", metadata: ["db.pid": "\(info.pid)", "db.lock_key": "\(lockKey)"])
     }
 
@@ -113,6 +120,7 @@ package final class PostgresEngine: Sendable {
         var port: Int32?
         var statementTimeout: String
         var lockTimeout: String
+        var inRecovery: Bool
     }
 
     static func readSession(_ session: any PostgresSession, origin: String) async throws -> SessionInfo {
@@ -122,7 +130,7 @@ package final class PostgresEngine: Sendable {
                 """
                 SELECT current_database()::text, current_schema()::text, pg_backend_pid()::text, current_user::text, \
                 host(inet_server_addr()), inet_server_port()::text, current_setting('statement_timeout'), \
-                current_setting('lock_timeout')
+                current_setting('lock_timeout'), pg_is_in_recovery()::text
                 """,
                 []
             )
@@ -135,7 +143,7 @@ package final class PostgresEngine: Sendable {
         return SessionInfo(
             database: try row.text(0), schema: row.optionalText(1), pid: try row.int32(2), user: try row.text(3),
             host: row.optionalText(4), port: try row.optionalInt32(5), statementTimeout: try row.text(6),
-            lockTimeout: try row.text(7)
+            lockTimeout: try row.text(7), inRecovery: try row.bool(8)
         )
     }
 
@@ -185,6 +193,7 @@ package final class PostgresEngine: Sendable {
     /// so that the timeout is honoured without holding a query open. Never waiting while holding one of the two,
     /// two runners cannot deadlock.
     package func lock(timeout: Duration) async throws {
+        try refuseStandby()
         guard !state.withLock({ $0.lockHeld }) else {
             throw MigrateError(.driver, "can't acquire lock: this connection already holds it")
         }
@@ -226,6 +235,18 @@ package final class PostgresEngine: Sendable {
         if !released {
             logger.warning("the migration lock was not held by this session when releasing it", metadata: ["db.lock_key": "\(lockKey)"])
         }
+    }
+
+    /// A migration, `force` or `drop` on a standby would fail half-way with `cannot execute ... in a read-only
+    /// transaction`; say what the server is before anything runs.
+    package func refuseStandby() throws(MigrateError) {
+        guard isStandby else { return }
+        let server = endpoint.map { "the server at \($0)" } ?? "the server"
+        throw MigrateError(
+            .connection,
+            "\(server) (\(displayURL)) is a read-only standby in recovery: migrations run on the primary; nothing was changed",
+            hint: "connect to the primary, or list every host with target_session_attrs=read-write so that libpq picks the primary (postgres://h1,h2/db?target_session_attrs=read-write)"
+        )
     }
 
     // MARK: Transactions

@@ -10,7 +10,7 @@ import ArgumentParser
 enum ArgumentNormalizer {
     /// Global options that take a value.
     static let valueOptions: Set<String> = [
-        "path", "source", "database", "lock-timeout", "prefetch", "db-lock-timeout", "db-statement-timeout", "lock-retries",
+        "path", "source", "database", "lock-timeout", "prefetch", "db-lock-timeout", "db-statement-timeout", "lock-retries", "wait-replicas",
     ]
     /// Global boolean options.
     static let flagOptions: Set<String> = ["verbose", "version", "help", "h", "allow-modified"]

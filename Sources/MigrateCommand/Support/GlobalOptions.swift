@@ -37,6 +37,17 @@ struct GlobalOptions: ParsableArguments {
     ))
     var dbStatementTimeout: String?
 
+    @Option(name: .customLong("wait-replicas"), help: ArgumentHelp(
+        "PostgreSQL: after up, down or goto, wait at most this long (e.g. 30s) until every standby streaming from the server has replayed the run, printing each one's lag; exit 1 when one is still behind.",
+        valueName: "duration"
+    ))
+    var waitReplicas: String?
+
+    /// `-wait-replicas` as a duration; nil when not given.
+    func replicaWait() throws -> Duration? {
+        try waitReplicas.map { .milliseconds(Int64(try Self.milliseconds($0, flag: "-wait-replicas")) ?? 0) }
+    }
+
     @Option(name: .customLong("lock-retries"), help: ArgumentHelp(
         "How often to retry a transactional migration that hit -db-lock-timeout, after a jittered pause of 1 s, 2 s, 4 s ... (at most 30 s).",
         valueName: "n"

@@ -31,7 +31,7 @@ struct Session {
             let source: any MigrationSource = directions.map { PrefetchingSource(DirectorySource(path: directory), reading: $0) }
                 ?? DirectorySource(path: directory)
             try await drivers.withDriver(url: url, logger: logger) { driver in
-                try await body(migrator(driver: driver, source: source))
+                try await body(try migrator(driver: driver, source: source))
             }
         }
     }
@@ -43,19 +43,19 @@ struct Session {
         let directory = try options.migrationsDirectory()
         try await reportingErrors {
             try await drivers.withScratchDatabase(like: url, logger: logger, created: created) { driver in
-                try await body(migrator(driver: driver, source: DirectorySource(path: directory)))
+                try await body(try migrator(driver: driver, source: DirectorySource(path: directory)))
             }
         }
     }
 
     /// A migrator over the -path source that reports progress on the console and stops on SIGINT/SIGTERM.
-    func migrator(driver: any DatabaseDriver, source: any MigrationSource) -> Migrator {
+    func migrator(driver: any DatabaseDriver, source: any MigrationSource) throws -> Migrator {
         var migrator = Migrator(
             source: source, driver: driver,
             configuration: .init(
                 // In range: GlobalOptions.validate() checked both against largestCount.
                 lockTimeout: .seconds(Int64(options.lockTimeout)), allowModified: options.allowModified,
-                lockRetries: Int(options.lockRetries)
+                lockRetries: Int(options.lockRetries), replicaWait: try options.replicaWait()
             ),
             logger: logger
         )
@@ -104,6 +104,8 @@ struct Session {
             console.error("\(step.label) (\(AppliedMigration.format(duration)))")
         case .stopping:
             break
+        case .replica(let replica):
+            console.error("replica \(replica)")
         }
     }
 }

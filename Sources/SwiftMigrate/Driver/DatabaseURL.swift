@@ -18,7 +18,8 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     public let opaquePath: String
     public let user: String?
     public let password: String?
-    /// The host, percent-decoded; a path when it names a Unix-socket directory.
+    /// The host, percent-decoded; a path when it names a Unix-socket directory; with several hosts (libpq's
+    /// `h1:5432,h2:5433`), all of them as written, ports included, and ``port`` nil.
     public let host: String?
     public let port: Int?
     /// The path after the authority, percent-decoded, with its leading `/` (golang-migrate keeps it too).
@@ -80,10 +81,21 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
             user = nil
             password = nil
         }
-        // [ipv6]:port, host:port, host
+        // [ipv6]:port, host:port, host; or libpq's several hosts, `h1:5432,h2:5433`, kept whole as the host (each
+        // port is checked like a single one).
         var hostPart = hostPort
         var portPart: Substring?
-        if hostPort.hasPrefix("[") {
+        if hostPort.contains(",") {
+            for entry in hostPort.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let colon = entry.lastIndex(of: ":"), !entry.hasSuffix("]") else { continue }
+                let entryPort = entry[entry.index(after: colon)...]
+                guard !entryPort.isEmpty, let number = Int(entryPort), (1...65535).contains(number) else {
+                    throw MigrateError(
+                        .invalidURL, "malformed database URL \(Self.redact(string)): invalid port \"\(entryPort)\""
+                    )
+                }
+            }
+        } else if hostPort.hasPrefix("[") {
             guard let close = hostPort.firstIndex(of: "]") else {
                 throw MigrateError(.invalidURL, "malformed database URL \(Self.redact(string)): unterminated [ in host")
             }

@@ -10,7 +10,7 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible, CustomDebu
             case noMigrations, invalidSource, duplicateMigration, invalidScript
             case invalidURL, unsupportedScheme, connection, lockTimeout, dirty, shortLimit
             case missingVersion, nothingToApply, statementFailed, driver, invalidArgument, cancelled
-            case fileExists, io, modifiedMigration, validationFailed, verificationFailed, tableLockTimeout, versionChanged
+            case fileExists, io, modifiedMigration, validationFailed, verificationFailed, tableLockTimeout, versionChanged, replicasBehind
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -49,6 +49,9 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible, CustomDebu
         /// The version row was not the one the run read or last wrote: another migrator changed it without
         /// taking the same lock. The write changed nothing (``DatabaseDriver/writeVersion(_:replacing:recording:)``).
         public static let versionChanged = Code(.versionChanged)
+        /// A standby had not replayed the migrations when the wait for replicas ran out
+        /// (``Migrator/Configuration/replicaWait``). The migrations themselves were applied.
+        public static let replicasBehind = Code(.replicasBehind)
         /// Any other failure reported by a database driver.
         public static let driver = Code(.driver)
         /// A caller passed an invalid argument.

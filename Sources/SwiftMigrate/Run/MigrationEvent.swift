@@ -9,6 +9,8 @@ public enum MigrationEvent: Sendable {
     case finished(PlanStep, duration: Duration)
     /// A stop was requested (SIGINT/SIGTERM); no further step starts.
     case stopping(after: PlanStep?)
+    /// After the run, a standby's state once the wait for replicas ended (``Migrator/Configuration/replicaWait``).
+    case replica(ReplicaStatus)
 }
 
 /// A migration that ran.

@@ -26,15 +26,20 @@ public struct Migrator: Sendable {
         /// How often to retry a transactional migration that gave up waiting for a table lock (PostgreSQL's
         /// `lock_timeout`, set with the URL's `x-lock-timeout`), with a jittered, growing pause.
         public var lockRetries: Int
+        /// After `up`, `down` and `goto`, wait at most this long until every standby streaming from the server has
+        /// replayed the run (``ReplicaWaiting``; `-wait-replicas`), so that instances reading from replicas see
+        /// the new schema. Nil (the default) does not wait.
+        public var replicaWait: Duration?
 
         public init(
             lockTimeout: Duration = .seconds(15), appliedBy: String? = nil, allowModified: Bool = false,
-            lockRetries: Int = 0
+            lockRetries: Int = 0, replicaWait: Duration? = nil
         ) {
             self.lockTimeout = lockTimeout
             self.appliedBy = appliedBy ?? Self.defaultUser
             self.allowModified = allowModified
             self.lockRetries = lockRetries
+            self.replicaWait = replicaWait
         }
 
         static var defaultUser: String {
@@ -105,8 +110,18 @@ public struct Migrator: Sendable {
         // The files are read first, off the driver's thread: nothing blocking runs on an event loop.
         let loaded = try await loadSource(for: request)
         // Every driver call resumes on the thread that made it: no thread hop per statement.
-        return try await withTaskExecutorPreference(driver.traits.executor) {
+        let applied = try await withTaskExecutorPreference(driver.traits.executor) {
             try await run(request, migrations: loaded.migrations, singleTransaction: singleTransaction)
+        }
+        try await waitForReplicas()
+        return applied
+    }
+
+    /// Waits for the standbys (``Configuration/replicaWait``), reporting each one's state to the observer.
+    func waitForReplicas() async throws {
+        guard let timeout = configuration.replicaWait, let waiting = driver as? any ReplicaWaiting else { return }
+        for replica in try await waiting.waitForReplicas(timeout: timeout) {
+            observer?(.replica(replica))
         }
     }
 
