@@ -211,7 +211,7 @@ let package = Package(
         .testTarget(name: "TradingServiceTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "MigrateCommandTests",
-            dependencies: ["SwiftMigrate"],
+            dependencies: ["SwiftMigrate", "SwiftMigratePostgresCore"],
             swiftSettings: swiftSettings
         ),
     ]

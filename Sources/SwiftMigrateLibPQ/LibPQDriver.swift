@@ -62,7 +62,8 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
     ///
     /// The URL is libpq's (its parameters, its defaults and environment variables), except for golang-migrate's
     /// `x-migrations-table`, `x-migrations-table-quoted`, `x-statement-timeout`, `x-multi-statement` and
-    /// `x-multi-statement-max-size`, swift-migrate's `x-lock-timeout`, and `search_path` (which libpq does not
+    /// `x-multi-statement-max-size`, swift-migrate's `x-lock-timeout`, the lock's `x-lock-strategy`, `x-lock-table`
+    /// and `x-lock-ttl` (see `PostgresMigrationConfiguration.LockStrategy`), and `search_path` (which libpq does not
     /// know: it is set through `options`). `connect_timeout` defaults to 10 seconds (libpq waits for ever).
     ///
     /// Cancelling the task stops waiting for the connection at once (the attempt goes on in the background, up
@@ -75,19 +76,43 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
         guard schemes.contains(url.scheme) else {
             throw MigrateError(.unsupportedScheme, "the PostgreSQL driver cannot open \(url.redacted): scheme must be postgres or postgresql")
         }
-        let configuration = try PostgresURLParameters.configuration(url)
+        var configuration = try PostgresURLParameters.configuration(url)
         try configuration.validate(url: url)
         _ = try PostgresURLParameters.connectTimeoutSeconds(url)
-        let (keywords, values) = connectionParameters(url)
+        var (keywords, values) = connectionParameters(url)
         let queue = BlockingCallQueue(label: "swift-migrate.libpq")
         let origin = url.redacted
-        let connection = try await connect(keywords: keywords, values: values, origin: origin, url: url, queue: queue)
+        let connection: LibPQConnection
+        var poolerDetected = false
+        do {
+            connection = try await connect(keywords: keywords, values: values, origin: origin, url: url, queue: queue)
+        } catch let error as MigrateError where error.message.contains("unsupported startup parameter") {
+            guard url.queryValue("options") == nil, let path = url.queryValue("search_path"),
+                let index = keywords.firstIndex(of: "options")
+            else { throw error }
+            // PgBouncer (1.18, as Debian ships it) refuses the `options` that carry search_path: a pooler, where the
+            // search_path belongs in each transaction anyway.
+            keywords.remove(at: index)
+            values.remove(at: index)
+            configuration.localSearchPath = path
+            poolerDetected = true
+            connection = try await connect(keywords: keywords, values: values, origin: origin, url: url, queue: queue)
+        }
         do {
             let session = LibPQSession(connection: connection, queue: queue)
-            let endpoint = try await queue.run { connection.endpoint }
+            let (endpoint, port) = try await queue.run { (connection.endpoint, connection.port) }
+            let (sideKeywords, sideValues) = (keywords, values)
             let engine = try await PostgresEngine(
                 session: session, configuration: configuration, url: url, owner: "LibPQDriver.Configuration",
-                endpoint: endpoint, logger: logger
+                endpoint: endpoint, connectedPort: port, poolerDetected: poolerDetected,
+                sideConnection: {
+                    let sideQueue = BlockingCallQueue(label: "swift-migrate.libpq.side")
+                    let side = try await sideQueue.run {
+                        try LibPQConnection.connect(keywords: sideKeywords, values: sideValues, origin: origin, scrub: url.scrub)
+                    }
+                    return (LibPQSession(connection: side, queue: sideQueue), { try? await sideQueue.run { side.close() } })
+                },
+                logger: logger
             )
             return LibPQDriver(engine: engine, connection: connection, queue: queue, logger: logger)
         } catch {
@@ -203,18 +228,24 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
             }
             return
         }
+        try engine.checkLockKept()
         // The script and where each statement starts in it, in characters (PostgreSQL's error positions).
         var script = "BEGIN;\n"
         var starts = [0]
         var characters = script.unicodeScalars.count
-        for statement in statements + [write, "COMMIT"] {
+        // Through a pooler, the timeouts and search_path are the transaction's own (SET LOCAL).
+        let leading = try await queue.run { [engine] in
+            try engine.localSettingsStatement(value: connection.literal).map { [$0] } ?? []
+        }
+        for statement in leading + statements + [write, "COMMIT"] {
             starts.append(characters)
             script += statement + ";\n"
             characters += statement.unicodeScalars.count + 2
         }
         let (query, offsets) = (script, starts)
-        // Index 0 is BEGIN, then the statements, then the version write and COMMIT.
-        func statementIndex(_ index: Int) -> Int { min(max(index - 1, 0), max(statements.count - 1, 0)) }
+        // Index 0 is BEGIN, then the settings, the statements, the version write and COMMIT.
+        let first = 1 + leading.count
+        func statementIndex(_ index: Int) -> Int { min(max(index - first, 0), max(statements.count - 1, 0)) }
         do {
             try await withTaskCancellationHandler {
                 try await self.queue.run { _ = try connection.simpleQuery(query, statementStarts: offsets) }
@@ -227,7 +258,7 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
         } catch let failure as BatchFailure {
             // The server skipped the rest; the transaction is aborted (or never began): end it.
             try? await queue.run { _ = try connection.simpleQuery("ROLLBACK") }
-            let index = failure.index - 1
+            let index = failure.index - first
             if Task.isCancelled, failure.error.sqlState == "57014" {
                 throw BatchedStatementFailure(
                     index: statementIndex(failure.index), error: MigrateError(.cancelled, "cancelled: the statement was interrupted")
@@ -241,7 +272,8 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
             }
             guard statements.indices.contains(index) else {
                 throw MigrateError(
-                    .driver, "cannot \(index < 0 ? "begin" : "write the version"): \(scrub(failure.error.message))",
+                    .driver,
+                    "cannot \(index < 0 ? "begin with the transaction's settings" : "write the version"): \(scrub(failure.error.message))",
                     sqlState: failure.error.sqlState
                 )
             }

@@ -195,3 +195,16 @@ struct NIOSession: PostgresSession {
         }
     }
 }
+
+/// The engine's session on a connection leased from the app's client for each query: for the table lock's
+/// renewals, beside the connection the driver migrates on.
+struct ClientSession: PostgresSession {
+    let client: PostgresClient
+    let logger: Logger
+
+    func rows(_ sql: String, _ parameters: [String?]) async throws -> [PostgresTextRow] {
+        try await client.withConnection { connection in
+            try await NIOSession(connection: connection, logger: logger, origin: "the app's client").rows(sql, parameters)
+        }
+    }
+}

@@ -39,6 +39,10 @@ extension PostgresDriver {
         /// swift-migrate's `x-lock-timeout`: PostgreSQL's `lock_timeout` for the session, so a migration gives up
         /// waiting for a table lock instead of queueing every query behind it.
         var lockTimeoutMilliseconds: Int?
+        /// `x-lock-strategy`, `x-lock-table` and `x-lock-ttl`, as the shared parser reads them.
+        var lockStrategy: PostgresDriver.Configuration.LockStrategy?
+        var lockTable = "schema_lock"
+        var lockTTL = Duration.seconds(60)
         /// The database name of the lock key: golang-migrate uses the URL path, leading `/` included, and
         /// `current_database()` only when the path is empty.
         var lockDatabaseName: String?
@@ -132,6 +136,10 @@ extension PostgresDriver {
             statementTimeoutMilliseconds = try PostgresURLParameters.milliseconds("x-statement-timeout", parameter("x-statement-timeout"), url)
             lockTimeoutMilliseconds = try PostgresURLParameters.milliseconds("x-lock-timeout", parameter("x-lock-timeout"), url)
             try PostgresURLParameters.checkMultiStatement(url)
+            let shared = try PostgresURLParameters.configuration(url)
+            lockStrategy = shared.lockStrategy
+            lockTable = shared.lockTable
+            lockTTL = shared.lockTTL
         }
 
         /// `x-migrations-table` with golang-migrate's `x-migrations-table-quoted` rules (the shared parser's).
@@ -163,6 +171,9 @@ extension PostgresDriver.Options {
             advisoryLockDatabaseName: lockDatabaseName
         )
         configuration.advisoryLockUsesBareDatabaseName = lockDatabaseName == nil
+        configuration.lockStrategy = lockStrategy
+        configuration.lockTable = lockTable
+        configuration.lockTTL = lockTTL
         return configuration
     }
 }

@@ -80,7 +80,7 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
     /// Sets up the session on `connection` through the shared engine.
     init(
         connection: PostgresConnection, configuration: Configuration, ownership: Ownership, url: DatabaseURL?,
-        logger: Logger
+        connectedPort: Int? = nil, sideConnection: PostgresEngine.SideConnector? = nil, logger: Logger
     ) async throws {
         self.connection = connection
         self.ownership = ownership
@@ -89,7 +89,8 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
         self.executor = EventLoopTaskExecutor(connection.eventLoop)
         let session = NIOSession(connection: connection, logger: logger, origin: url?.redacted ?? "the app's connection")
         engine = try await PostgresEngine(
-            session: session, configuration: configuration, url: url, owner: "PostgresDriver.Configuration", logger: logger
+            session: session, configuration: configuration, url: url, owner: "PostgresDriver.Configuration",
+            connectedPort: connectedPort, sideConnection: sideConnection, logger: logger
         )
     }
 
@@ -127,8 +128,13 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
             return false
         }
         return try await client.withConnection { connection in
+            // The table lock's renewals lease a connection of their own from the client.
+            let side: PostgresEngine.SideConnector = {
+                (ClientSession(client: client, logger: logger), {})
+            }
             let driver = try await PostgresDriver(
-                connection: connection, configuration: configuration, ownership: .lent(cancel: cancel), url: nil, logger: logger
+                connection: connection, configuration: configuration, ownership: .lent(cancel: cancel), url: nil,
+                sideConnection: side, logger: logger
             )
             let result: T
             do {
@@ -150,7 +156,8 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
     /// `host` (a directory means a Unix socket), `port`, `user`, `password`, `dbname`; and golang-migrate's
     /// `x-migrations-table`, `x-migrations-table-quoted`, `x-statement-timeout` (milliseconds),
     /// `x-multi-statement` and `x-multi-statement-max-size` (accepted, ignored: scripts are always split), and
-    /// swift-migrate's `x-lock-timeout` (milliseconds).
+    /// swift-migrate's `x-lock-timeout` (milliseconds), and the lock's `x-lock-strategy` (`advisory`, `table`, `auto`),
+    /// `x-lock-table` and `x-lock-ttl` (milliseconds).
     ///
     /// - throws: ``MigrateError`` with ``MigrateError/Code/invalidURL`` for a bad or unknown parameter, and
     ///   ``MigrateError/Code/connection`` (`cannot connect to URL: reason`) when the server cannot be reached or
@@ -169,9 +176,17 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
         logger[metadataKey: "db.url"] = "\(url.redacted)"
         let connection = try await connect(connectionConfiguration, options: options, url: url, logger: logger)
         do {
+            let port: Int? = switch options.endpoint {
+            case .tcp(_, let port): port
+            case .unixSocket(let path): path.split(separator: ".").last.flatMap { Int($0) }
+            }
+            let side: PostgresEngine.SideConnector = { [logger] in
+                let connection = try await connect(connectionConfiguration, options: options, url: url, logger: logger)
+                return (NIOSession(connection: connection, logger: logger, origin: url.redacted), { try? await connection.close() })
+            }
             return try await PostgresDriver(
                 connection: connection, configuration: options.driverConfiguration,
-                ownership: .owned(connectionConfiguration), url: url, logger: logger
+                ownership: .owned(connectionConfiguration), url: url, connectedPort: port, sideConnection: side, logger: logger
             )
         } catch {
             try? await connection.close()

@@ -90,7 +90,8 @@ extension PostgresEngine {
 
     private func resolveSchema(_ schema: String?) async throws -> String {
         guard let schema else {
-            guard let current = try await single("SELECT current_schema()::text", what: "read the current schema") else {
+            // Read when connecting: through a pooler, the session of this query may have another search_path.
+            guard let current = currentSchema else {
                 throw MigrateError(.driver, "cannot read the catalog: the search_path names no existing schema; pass -schema NAME")
             }
             return current

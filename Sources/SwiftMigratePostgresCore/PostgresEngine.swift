@@ -23,6 +23,28 @@ package final class PostgresEngine: Sendable {
     package let backendPID: Int32
     /// The server is a standby in recovery: it can be read, never migrated.
     package let isStandby: Bool
+    /// The session's `current_schema()` when connecting (nil when the search_path names no existing schema):
+    /// what `drop` empties.
+    package let currentSchema: String?
+    /// How runs exclude each other here: the configuration's, or the one chosen when connecting.
+    package let lockStrategy: PostgresMigrationConfiguration.LockStrategy
+    /// Why ``lockStrategy`` was chosen, for the log.
+    package let lockStrategyReason: String
+    /// The table of the ``PostgresMigrationConfiguration/LockStrategy/table`` lock, beside the version table.
+    package let lockTable: QualifiedName
+    /// Who holds a table lock taken by this engine: host, process and a random part, unique per run.
+    package let lockOwner: String
+    /// Opens a second connection to the same database (for renewing a table lock while a migration runs); nil
+    /// when the driver has no way to.
+    package let sideConnection: SideConnector?
+    /// The timeouts and `search_path` each transaction sets with `SET LOCAL` through a pooler (``isPooled``).
+    package let localSettings: [(name: String, value: String)]
+
+    /// A second connection's session and how to close it.
+    package typealias SideConnector = @Sendable () async throws -> (session: any PostgresSession, close: @Sendable () async -> Void)
+
+    /// Through a pooler (the table lock): nothing is set on the session, every setting is `SET LOCAL`.
+    package var isPooled: Bool { lockStrategy == .table }
     /// Where the driver connected, as the client sees it (`host:port`), for messages; nil when unknown.
     package let endpoint: String?
     /// The session's `statement_timeout` and `lock_timeout` before the engine set them, put back by
@@ -42,6 +64,12 @@ package final class PostgresEngine: Sendable {
         /// Whether the user may DELETE from the version table, which the one-statement version write needs
         /// (golang-migrate needs only TRUNCATE and INSERT); nil until known.
         package var versionDeletable: Bool?
+        /// Renews a held table lock.
+        package var heartbeat: Task<Void, Never>?
+        /// The held table lock's rows were found gone or expired: another run may have taken it.
+        package var lockLost = false
+        /// The lock table exists with its owner and expiry columns.
+        package var lockTableReady = false
     }
     package let state = Mutex(State())
 
@@ -52,9 +80,14 @@ package final class PostgresEngine: Sendable {
     ///   - url: the URL the connection came from; nil for a connection the app lent.
     ///   - owner: the configuration's name for messages (`PostgresDriver.Configuration`).
     ///   - endpoint: where the driver connected (`host:port`), for messages.
+    ///   - connectedPort: the port the driver connected to, when known: a different port than the server's own
+    ///     means a pooler or proxy in between, which chooses the table lock when the configuration leaves it open.
+    ///   - poolerDetected: the driver saw a pooler itself (it refused a startup parameter the server takes).
+    ///   - sideConnection: opens a second connection, for renewing a table lock.
     package init(
         session: any PostgresSession, configuration: PostgresMigrationConfiguration, url: DatabaseURL?, owner: String,
-        endpoint: String? = nil, logger: Logger
+        endpoint: String? = nil, connectedPort: Int? = nil, poolerDetected: Bool = false,
+        sideConnection: SideConnector? = nil, logger: Logger
     ) async throws {
         // Every way to a driver passes here (a URL, the app's client, a lent connection): check before any query.
         try configuration.validate(owner: owner)
@@ -63,7 +96,12 @@ package final class PostgresEngine: Sendable {
         self.logger = logger
         scrub = { text in url?.scrub(text) ?? DatabaseURL.redact(text) }
         let origin = url?.redacted ?? "the app's connection"
-        let info = try await Self.readSession(session, origin: origin)
+        let info = try await Self.readSession(session, origin: origin, searchPath: configuration.localSearchPath)
+        (lockStrategy, lockStrategyReason) = Self.chooseLockStrategy(
+            configuration, connectedPort: connectedPort, serverPort: info.configuredPort, poolerDetected: poolerDetected
+        )
+        self.sideConnection = sideConnection
+        currentSchema = info.schema
         if let url {
             displayURL = url.redacted
         } else {
@@ -71,11 +109,16 @@ package final class PostgresEngine: Sendable {
             displayURL = "postgres://\(info.user)@\(host)\(info.port.map { ":\($0)" } ?? "")/\(info.database)"
         }
         var previous: [(name: String, value: String)] = []
+        var local: [(name: String, value: String)] = []
         for (name, value, before) in [
             ("statement_timeout", configuration.statementTimeout, info.statementTimeout),
             ("lock_timeout", configuration.lockTimeout, info.lockTimeout),
         ] {
             guard let value else { continue }
+            if lockStrategy == .table {
+                local.append((name, String(PostgresMigrationConfiguration.milliseconds(value))))
+                continue
+            }
             do {
                 _ = try await session.rows("SET \(name) = \(PostgresMigrationConfiguration.milliseconds(value))", [])
             } catch {
@@ -84,6 +127,8 @@ package final class PostgresEngine: Sendable {
             previous.append((name, before))
         }
         previousSettings = previous
+        if let path = configuration.localSearchPath { local.append(("search_path", path)) }
+        localSettings = local
         let schema: String
         if let given = configuration.migrationsSchema {
             schema = given
@@ -104,10 +149,15 @@ package final class PostgresEngine: Sendable {
         databaseLockKey = AdvisoryLockKey(
             databaseName: info.database, additionalNames: [schema, configuration.migrationsTable, "swift-migrate"]
         )
+        lockTable = QualifiedName(schema: schema, name: configuration.lockTable)
+        lockOwner = Self.makeLockOwner()
         backendPID = info.pid
         isStandby = info.inRecovery
         self.endpoint = endpoint
-        logger.debug("connected", metadata: ["db.pid": "\(info.pid)", "db.lock_key": "\(lockKey)"])
+        logger.debug(
+            "connected",
+            metadata: ["db.pid": "\(info.pid)", "db.lock_key": "\(lockKey)", "db.lock_strategy": "\(lockStrategy.rawValue): \(lockStrategyReason)"]
+        )
     }
 
     /// What the engine reads from the session once: the database, the schema, the backend, who and where.
@@ -121,18 +171,22 @@ package final class PostgresEngine: Sendable {
         var statementTimeout: String
         var lockTimeout: String
         var inRecovery: Bool
+        /// The server's `port` setting: where it listens, whatever the client connected to.
+        var configuredPort: Int?
     }
 
-    static func readSession(_ session: any PostgresSession, origin: String) async throws -> SessionInfo {
+    /// - parameter searchPath: set for this one statement first (a pooled connection without it).
+    static func readSession(_ session: any PostgresSession, origin: String, searchPath: String?) async throws -> SessionInfo {
         let rows: [PostgresTextRow]
         do {
+            // The subquery's row is made (and the search_path set) before the outer list is evaluated.
             rows = try await session.rows(
                 """
                 SELECT current_database()::text, current_schema()::text, pg_backend_pid()::text, current_user::text, \
                 host(inet_server_addr()), inet_server_port()::text, current_setting('statement_timeout'), \
-                current_setting('lock_timeout'), pg_is_in_recovery()::text
-                """,
-                []
+                current_setting('lock_timeout'), pg_is_in_recovery()::text, current_setting('port')
+                """ + (searchPath == nil ? "" : " FROM (SELECT set_config('search_path', $1, true) OFFSET 0) AS path"),
+                searchPath.map { [$0] } ?? []
             )
         } catch let error as MigrateError {
             throw error
@@ -143,7 +197,7 @@ package final class PostgresEngine: Sendable {
         return SessionInfo(
             database: try row.text(0), schema: row.optionalText(1), pid: try row.int32(2), user: try row.text(3),
             host: row.optionalText(4), port: try row.optionalInt32(5), statementTimeout: try row.text(6),
-            lockTimeout: try row.text(7), inRecovery: try row.bool(8)
+            lockTimeout: try row.text(7), inRecovery: try row.bool(8), configuredPort: row.optionalText(9).flatMap { Int($0) }
         )
     }
 
@@ -197,20 +251,27 @@ package final class PostgresEngine: Sendable {
         guard !state.withLock({ $0.lockHeld }) else {
             throw MigrateError(.driver, "can't acquire lock: this connection already holds it")
         }
+        if lockStrategy == .table {
+            try await lockTable(timeout: timeout)
+            return
+        }
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var delay = Duration.milliseconds(2)
         // CASE evaluates in order: the second lock is tried only after the first was taken, and the first is given
         // back when the second is busy.
+        // The second column: whether a lock table exists, whose live rows (a run through a pooler) count too.
         let tryBoth = """
             SELECT CASE WHEN pg_try_advisory_lock(\(lockKey.value)) THEN \
             CASE WHEN pg_try_advisory_lock(\(databaseLockKey.value)) THEN true \
-            ELSE NOT pg_advisory_unlock(\(lockKey.value)) END ELSE false END::text
+            ELSE NOT pg_advisory_unlock(\(lockKey.value)) END ELSE false END::text, (to_regclass($1) IS NOT NULL)::text
             """
         while true {
-            if try await single(tryBoth, what: "try lock") == "true" {
+            let row = try await rows(tryBoth, [lockTable.description], what: "try lock").first
+            if row?.optionalText(0) == "true" {
                 state.withLock { $0.lockHeld = true }
-                return
+                guard row?.optionalText(1) == "true", try await tableLockIsHeld() else { return }
+                try await unlock()
             }
             let now = clock.now
             guard now < deadline else { throw MigrateError(.lockTimeout, "timeout: can't acquire database lock") }
@@ -226,6 +287,10 @@ package final class PostgresEngine: Sendable {
     package func unlock() async throws {
         guard state.withLock({ $0.lockHeld }) else {
             throw MigrateError(.driver, "can't unlock, as not currently locked")
+        }
+        if lockStrategy == .table {
+            try await unlockTable()
+            return
         }
         // Two columns, so both are evaluated (AND could skip the second).
         let sql = "SELECT pg_advisory_unlock(\(databaseLockKey.value))::text, pg_advisory_unlock(\(lockKey.value))::text"
@@ -255,10 +320,15 @@ package final class PostgresEngine: Sendable {
         guard !state.withLock({ $0.inTransaction }) else {
             throw MigrateError(.driver, "cannot begin a transaction: one is already open")
         }
+        try checkLockKept()
         try await run("BEGIN", what: "begin a transaction")
         state.withLock {
             $0.inTransaction = true
             $0.transactionFailed = false
+        }
+        var parameters: [String?] = []
+        if let sql = localSettingsStatement(value: { parameters.append($0); return "$\(parameters.count)" }) {
+            try await run(sql, parameters, what: "set the transaction's timeouts and search_path")
         }
     }
 
@@ -272,6 +342,14 @@ package final class PostgresEngine: Sendable {
         }
         defer { state.withLock { $0.inTransaction = false } }
         try await run("COMMIT", what: "commit")
+    }
+
+    /// `SELECT set_config(name, value, true), ...` (`SET LOCAL`) for ``localSettings``, each value put in by `value`
+    /// (a `$n` parameter or a literal); nil when there is nothing to set.
+    package func localSettingsStatement(value: (String) throws -> String) rethrows -> String? {
+        guard !localSettings.isEmpty else { return nil }
+        let calls = try localSettings.map { "set_config(\(try value($0.name)), \(try value($0.value)), true)" }
+        return "SELECT " + calls.joined(separator: ", ")
     }
 
     /// Rolls back the open transaction; does nothing when none is open, so error paths may always call it.

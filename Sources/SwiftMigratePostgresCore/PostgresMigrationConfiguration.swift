@@ -34,17 +34,51 @@ public struct PostgresMigrationConfiguration: Sendable, Hashable {
     public var advisoryLockDatabaseName: String?
     /// golang-migrate's key for a URL without a path: `current_database()` without the slash.
     package var advisoryLockUsesBareDatabaseName = false
+    /// How runs exclude each other (`x-lock-strategy`): nil chooses when connecting (see ``LockStrategy``).
+    public var lockStrategy: LockStrategy?
+    /// The table of the ``LockStrategy/table`` lock (`x-lock-table`), beside the version table; golang-migrate's
+    /// pgx driver's default, `schema_lock`.
+    public var lockTable: String
+    /// How long a ``LockStrategy/table`` lock outlives its holder (`x-lock-ttl`, milliseconds): the holder renews
+    /// it every third of this from a second connection, so a live run keeps it however long a migration takes,
+    /// and a run killed while holding it blocks the next one at most this long. At least 1 second; default 60.
+    public var lockTTL: Duration
+    /// `search_path` to set in each transaction (`SET LOCAL`), for a connection through a pooler that refused it
+    /// as a startup parameter; nil when the connection already has it.
+    package var localSearchPath: String?
+
+    /// How two runs on one database exclude each other.
+    public enum LockStrategy: String, Sendable, Hashable, CaseIterable {
+        /// golang-migrate's session-level advisory lock (and a second one keyed on `current_database()`): released
+        /// by the server when the session ends, however the run ended. Wrong through a transaction pooler
+        /// (PgBouncer's `pool_mode = transaction`), where the session is not the client's.
+        case advisory
+        /// A row per key in ``PostgresMigrationConfiguration/lockTable`` with an owner and an expiry
+        /// (golang-migrate's pgx `x-lock-strategy=table`, whose rows it shares): correct through a pooler, as
+        /// every step is one transaction. A crashed holder's row expires after
+        /// ``PostgresMigrationConfiguration/lockTTL``; a live holder's never does. Chosen automatically when
+        /// the connection goes through a pooler or proxy; timeouts and `search_path` are then set with
+        /// `SET LOCAL` in each transaction, never on the pooled session.
+        case table
+    }
 
     public init(
         migrationsTable: String = "schema_migrations", migrationsSchema: String? = nil,
-        statementTimeout: Duration? = nil, lockTimeout: Duration? = nil, advisoryLockDatabaseName: String? = nil
+        statementTimeout: Duration? = nil, lockTimeout: Duration? = nil, advisoryLockDatabaseName: String? = nil,
+        lockStrategy: LockStrategy? = nil, lockTable: String = "schema_lock", lockTTL: Duration = .seconds(60)
     ) {
         self.migrationsTable = migrationsTable
         self.migrationsSchema = migrationsSchema
         self.statementTimeout = statementTimeout
         self.lockTimeout = lockTimeout
         self.advisoryLockDatabaseName = advisoryLockDatabaseName
+        self.lockStrategy = lockStrategy
+        self.lockTable = lockTable
+        self.lockTTL = lockTTL
     }
+
+    /// The shortest ``lockTTL``: the holder renews every third of it, over a new connection each time.
+    package static let shortestLockTTL = Duration.seconds(1)
 
     /// A duration as whole milliseconds for `SET`, at least 1 (PostgreSQL reads 0 as "no limit").
     package static func milliseconds(_ duration: Duration) -> Int64 {
@@ -76,6 +110,15 @@ public struct PostgresMigrationConfiguration: Sendable, Hashable {
         ] {
             guard let value, value < .zero || value > Self.longestTimeout else { continue }
             throw refuse(setting, parameter, "\(value) is not between 0 and \(Int32.max) ms")
+        }
+        if lockTTL < Self.shortestLockTTL || lockTTL > Self.longestTimeout {
+            throw refuse("lockTTL", "x-lock-ttl", "\(lockTTL) is not between 1000 and \(Int32.max) ms")
+        }
+        if lockTable.isEmpty || lockTable.utf8.count > Self.longestIdentifier || lockTable.utf8.contains(0) {
+            throw refuse(
+                "lockTable", "x-lock-table",
+                "\"\(ControlCharacters.escaped(lockTable))\" is not a table name of 1 to \(Self.longestIdentifier) bytes without NUL"
+            )
         }
         guard !migrationsTable.isEmpty else {
             throw refuse("migrationsTable", "x-migrations-table", "the table name is empty")

@@ -6,7 +6,7 @@ package enum PostgresURLParameters {
     /// golang-migrate's own parameters (its postgres driver accepts exactly these), and `x-lock-timeout`.
     package static let names = [
         "x-migrations-table", "x-migrations-table-quoted", "x-multi-statement", "x-multi-statement-max-size",
-        "x-statement-timeout", "x-lock-timeout",
+        "x-statement-timeout", "x-lock-timeout", "x-lock-strategy", "x-lock-table", "x-lock-ttl",
     ]
 
     /// golang-migrate's migrations table: a schema only when `x-migrations-table-quoted` named one.
@@ -33,6 +33,19 @@ package enum PostgresURLParameters {
             advisoryLockDatabaseName: url.path.isEmpty ? nil : url.path
         )
         configuration.advisoryLockUsesBareDatabaseName = url.path.isEmpty
+        if let text = parameter("x-lock-strategy"), text != "auto" {
+            guard let strategy = PostgresMigrationConfiguration.LockStrategy(rawValue: text) else {
+                throw MigrateError(
+                    .invalidURL,
+                    "invalid x-lock-strategy \"\(ControlCharacters.escaped(text))\" in database URL \(url.redacted): expected advisory, table or auto"
+                )
+            }
+            configuration.lockStrategy = strategy
+        }
+        if let table = parameter("x-lock-table") { configuration.lockTable = table }
+        if let ttl = try milliseconds("x-lock-ttl", parameter("x-lock-ttl"), url) {
+            configuration.lockTTL = .milliseconds(ttl)
+        }
         return configuration
     }
 

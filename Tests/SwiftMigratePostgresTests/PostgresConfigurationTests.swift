@@ -121,4 +121,19 @@ import Testing
             #expect(schema?.message.hasPrefix("invalid PostgresDriver.Configuration.migrationsSchema (x-migrations-table-quoted)") == true)
         }
     }
+
+    @Test("a lock expiry under a second or a bad lock table is refused naming the setting; a bad x-lock-strategy names the URL")
+    func lockSettings() async throws {
+        try await TestDatabase.with { db in
+            let short = try await Self.refusal(db, PostgresDriver.Configuration(lockTTL: .milliseconds(500)))
+            #expect(short?.message == "invalid PostgresDriver.Configuration.lockTTL (x-lock-ttl): 0.5 seconds is not between 1000 and 2147483647 ms")
+            let long = try await Self.refusal(db, PostgresDriver.Configuration(lockTable: String(repeating: "l", count: 64)))
+            #expect(long?.message.hasPrefix("invalid PostgresDriver.Configuration.lockTable (x-lock-table)") == true)
+            let bad = await migrateError { _ = try await db.open("x-lock-strategy=session") }
+            #expect(bad?.code == .invalidURL)
+            #expect(bad?.message.hasPrefix("invalid x-lock-strategy \"session\" in database URL postgres://") == true)
+            let ttl = await migrateError { _ = try await db.open("x-lock-ttl=999") }
+            #expect(ttl?.message.hasPrefix("invalid x-lock-ttl in database URL") == true)
+        }
+    }
 }

@@ -88,7 +88,8 @@ import Testing
         #expect(unknown?.message == "unknown parameter sslmod in database URL postgres://u:***@h/db?sslmod=disable; "
             + "supported: application_name, connect_timeout, dbname, host, options, password, port, search_path, "
             + "sslcert, sslkey, sslmode, sslrootcert, user, x-migrations-table, x-migrations-table-quoted, "
-            + "x-multi-statement, x-multi-statement-max-size, x-statement-timeout, x-lock-timeout")
+            + "x-multi-statement, x-multi-statement-max-size, x-statement-timeout, x-lock-timeout, "
+            + "x-lock-strategy, x-lock-table, x-lock-ttl")
         #expect(error("postgres://h/db?sslmode=on")?.message
             == "invalid sslmode \"on\" in database URL postgres://h/db?sslmode=on; expected one of: disable, allow, prefer, require, verify-ca, verify-full")
     }
