@@ -7,6 +7,12 @@ struct CLIResult: CustomStringConvertible {
     var stdout: String
     var stderr: String
     var all: String { stdout + stderr }
+    /// Standard error without `up`'s first line, `migrating URL (ORIGIN)` (issue 18): what follows it, golang-migrate's
+    /// progress lines or an error.
+    var afterMigratingLine: String {
+        guard stderr.hasPrefix("migrating "), let newline = stderr.firstIndex(of: "\n") else { return stderr }
+        return String(stderr[stderr.index(after: newline)...])
+    }
     var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
 }
 

@@ -27,10 +27,13 @@ struct UpCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try Session(options)
         let request: MigrationRequest = if let limit { .up(try migrationCount(limit, command: "up")) } else { .upAll }
+        let origin = try options.databaseText().origin
         try await session.run(prefetching: request.directionsRead) { migrator in
             if dryRun {
                 return try await PlanReport.print(request, migrator: migrator, console: session.console)
             }
+            // Which database, and from where: DATABASE_URL and POSTGRES_DSN are easy to mix up.
+            session.console.error("migrating \(migrator.driver.displayURL) (\(origin))")
             let applied = try await migrator.run(request, singleTransaction: singleTransaction)
             session.reportNoChange(applied)
             if singleTransaction && !applied.isEmpty {
