@@ -91,8 +91,8 @@ enum StatusTable {
         }
         let outOfOrder = status.entries.filter { $0.state == .outOfOrder }.map { String($0.version) }
         if !outOfOrder.isEmpty {
-            lines.append("Never applied, below the current version: \(outOfOrder.joined(separator: ", ")). `up` skips them; "
-                + "`migrate renumber` moves them after the last version.")
+            lines.append("Never applied, below the current version: \(outOfOrder.joined(separator: ", ")). `up` refuses until "
+                + "`migrate renumber` moves them after the last version, or applies them with -allow-out-of-order.")
         }
         if let recovery = status.dirtyRecovery {
             // Name the migration and the exact command: after an interrupted up of V, the last fully applied

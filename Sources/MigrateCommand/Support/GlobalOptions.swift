@@ -46,6 +46,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("allow-modified"), help: "Migrate although an applied migration's file changed since it ran (see `validate`).")
     var allowModified = false
 
+    @Flag(name: .customLong("allow-out-of-order"), help: "Apply migrations below the current version that were never applied (added after later ones ran), before the pending ones, instead of refusing (see `renumber`).")
+    var allowOutOfOrder = false
+
     @Option(name: .customLong("prefetch"), help: .hidden)
     var prefetch: UInt = 10
 

@@ -55,7 +55,7 @@ struct Session {
             configuration: .init(
                 // In range: GlobalOptions.validate() checked both against largestCount.
                 lockTimeout: .seconds(Int64(options.lockTimeout)), allowModified: options.allowModified,
-                lockRetries: Int(options.lockRetries)
+                lockRetries: Int(options.lockRetries), allowOutOfOrder: options.allowOutOfOrder
             ),
             logger: logger
         )

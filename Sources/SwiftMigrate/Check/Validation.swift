@@ -140,8 +140,8 @@ extension Migrator {
             problems.append(ValidationProblem(
                 kind: .outOfOrder, version: migration.version, path: migration.up?.path ?? migration.down?.path,
                 message: "version \(migration.version) was never applied but the database is already at version "
-                    + "\(current.version.map(String.init) ?? "-"), so `up` would skip it; move it after the last "
-                    + "version with `migrate renumber`"
+                    + "\(current.version.map(String.init) ?? "-"), so `up` refuses to run; move it after the last "
+                    + "version with `migrate renumber`, or apply it where it stands with -allow-out-of-order"
             ))
         }
         if current.dirty, let version = current.version {

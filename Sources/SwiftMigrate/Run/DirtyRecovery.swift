@@ -35,7 +35,13 @@ public struct DirtyRecovery: Sendable, Hashable {
     /// The command that records the fully applied version once the partial work is undone: the version before
     /// an interrupted up; the reverted migration's own version for an interrupted down.
     public var forceCommand: String {
-        let version = interrupted.map { $0.direction == .down ? $0.migration.version : versionBefore } ?? versionBefore
+        let version = interrupted.map { step in
+            switch step.direction {
+            case .down: return step.migration.version
+            // A migration applied out of order leaves the version where it was: that version is fully applied.
+            case .up: return step.targetVersion != step.migration.version ? step.targetVersion : versionBefore
+            }
+        } ?? versionBefore
         return "migrate force \(version.map(String.init) ?? "-1")"
     }
 

@@ -14,8 +14,8 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
         case missingFromSource = "missing"
         /// Applied, but the up file changed since: its checksum differs from the one recorded when it ran.
         case modified
-        /// At or below the database version but never applied: added after later versions ran, so `up` skips
-        /// it (only known from the history table).
+        /// At or below the database version but never applied: added after later versions ran, so `up`
+        /// refuses until it is renumbered or applied out of order (only known from the history table).
         case outOfOrder = "out-of-order"
     }
 

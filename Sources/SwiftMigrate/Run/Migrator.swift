@@ -26,15 +26,21 @@ public struct Migrator: Sendable {
         /// How often to retry a transactional migration that gave up waiting for a table lock (PostgreSQL's
         /// `lock_timeout`, set with the URL's `x-lock-timeout`), with a jittered, growing pause.
         public var lockRetries: Int
+        /// Lets `up` and `goto` (upward) apply migrations below the current version that were never applied
+        /// (``MigrationStatus/State/outOfOrder``, e.g. after a merge): they run first, in version order, each
+        /// recorded in the history table while the version stays where it is (goose's `-allow-missing`). Off by
+        /// default: `up` then refuses, naming the files, rather than skip them for ever as golang-migrate does.
+        public var allowOutOfOrder: Bool
 
         public init(
             lockTimeout: Duration = .seconds(15), appliedBy: String? = nil, allowModified: Bool = false,
-            lockRetries: Int = 0
+            lockRetries: Int = 0, allowOutOfOrder: Bool = false
         ) {
             self.lockTimeout = lockTimeout
             self.appliedBy = appliedBy ?? Self.defaultUser
             self.allowModified = allowModified
             self.lockRetries = lockRetries
+            self.allowOutOfOrder = allowOutOfOrder
         }
 
         static var defaultUser: String {
@@ -175,27 +181,50 @@ public struct Migrator: Sendable {
     }
 
     /// The plan for `request` from `current`, after refusing what ``run(_:singleTransaction:)`` refuses before
-    /// its first step: a dirty database, going up an applied file that changed (unless allowed), and a request
-    /// with nothing to apply (`no migration to apply`).
+    /// its first step: a dirty database, going up an applied file that changed (unless allowed), going up past
+    /// files below the current version that were never applied (unless allowed: then they come first), and a
+    /// request with nothing to apply (`no migration to apply`).
     func checkedPlan(_ request: MigrationRequest, migrations: [Migration], current: DatabaseVersion) async throws -> Plan {
         if current.dirty { throw Self.dirtyError(current, migrations: migrations) }
-        if !configuration.allowModified, request.isUpward, current.version != nil {
-            let modified = Drift.modified(migrations: migrations, current: current, history: try await driver.readHistory())
-            if !modified.isEmpty { throw Drift.modifiedError(modified) }
+        var plan = Planner(migrations: migrations).plan(request, from: current.version)
+        let goesUp = Self.goesUp(request, from: current)
+        if current.version != nil, !configuration.allowModified && request.isUpward || goesUp {
+            let history = try await driver.readHistory()
+            if !configuration.allowModified, request.isUpward {
+                let modified = Drift.modified(migrations: migrations, current: current, history: history)
+                if !modified.isEmpty { throw Drift.modifiedError(modified) }
+            }
+            let skipped = goesUp ? Drift.outOfOrder(migrations: migrations, current: current, history: history) : []
+            if !skipped.isEmpty {
+                guard configuration.allowOutOfOrder else { throw Drift.outOfOrderError(skipped, current: current) }
+                // Applied first, in version order; the version stays at the current one while they run.
+                let late = skipped.map { PlanStep(migration: $0, direction: .up, targetVersion: current.version) }
+                let keepsError = plan.trailingError.map { if case .nothingToApply = $0 { false } else { true } } ?? false
+                plan = Plan(steps: late + plan.steps, trailingError: keepsError ? plan.trailingError : nil)
+            }
         }
-        let plan = Planner(migrations: migrations).plan(request, from: current.version)
         if let error = plan.trailingError, plan.steps.isEmpty { throw error.error }
         return plan
     }
 
+    /// Whether `request` applies up migrations from `current`: `up`, and `goto` to a higher version.
+    static func goesUp(_ request: MigrationRequest, from current: DatabaseVersion) -> Bool {
+        switch request {
+        case .upAll, .up: return true
+        case .goto(let target): return current.version.map { target > $0 } ?? true
+        case .downAll, .down: return false
+        }
+    }
+
     /// Whether `request` would change nothing, judged from the committed state without the lock. The plan is
     /// looked at first, so a run with work to do costs one read of the version here, not the history; anything
-    /// ``checkedPlan(_:migrations:current:)`` would refuse answers false, and the locked path reports it.
+    /// ``checkedPlan(_:migrations:current:)`` would refuse (or add to) answers false, and the locked path
+    /// reports it.
     func hasNothingToDo(_ request: MigrationRequest, migrations: [Migration]) async throws -> Bool {
         let current = try await driver.readVersion()
         let plan = Planner(migrations: migrations).plan(request, from: current.version)
         guard plan.steps.isEmpty, plan.trailingError == nil else { return false }
-        return (try? await checkedPlan(request, migrations: migrations, current: current)) != nil
+        return (try? await checkedPlan(request, migrations: migrations, current: current))?.isNoChange ?? false
     }
 
     /// Sets the version without running any migration and clears the dirty flag (`force V`; `nil` or -1
