@@ -147,7 +147,7 @@ extension Migrator {
         if current.dirty, let version = current.version {
             problems.append(ValidationProblem(
                 kind: .dirty, version: version, path: nil,
-                message: DirtyRecovery(dirty: current, migrations: loaded.migrations).advice
+                message: DirtyRecovery(dirty: current, migrations: loaded.migrations, invalidObjects: await invalidObjects()).advice
             ))
         }
         return problems.sorted { ($0.version ?? .max, $0.kind.rawValue) < ($1.version ?? .max, $1.kind.rawValue) }

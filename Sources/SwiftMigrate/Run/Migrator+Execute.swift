@@ -41,7 +41,9 @@ extension Migrator {
             do {
                 try await runStatements(of: script, step: step, logger: stepLogger)
             } catch var error as MigrateError {
-                error.hint = dirtyHint(step, reason: reason, underlying: error.hint, migrations: migrations)
+                // Asked now, while the failure is fresh: a failed CREATE INDEX CONCURRENTLY leaves an INVALID index.
+                let invalid = await invalidObjects()
+                error.hint = dirtyHint(step, reason: reason, underlying: error.hint, migrations: migrations, invalid: invalid)
                 throw error
             }
             try await driver.beginTransaction()
@@ -151,9 +153,11 @@ extension Migrator {
     }
 
     /// How to recover from a failed non-transactional step (``DirtyRecovery``), after the database's own hint.
-    private func dirtyHint(_ step: PlanStep, reason: String, underlying: String?, migrations: [Migration]) -> String {
+    private func dirtyHint(
+        _ step: PlanStep, reason: String, underlying: String?, migrations: [Migration], invalid: [InvalidObject]
+    ) -> String {
         let dirty = DatabaseVersion(version: step.targetVersion, dirty: true)
-        let advice = DirtyRecovery(dirty: dirty, migrations: migrations, interrupted: step).advice
+        let advice = DirtyRecovery(dirty: dirty, migrations: migrations, interrupted: step, invalidObjects: invalid).advice
         return (underlying.map { $0 + "\n" } ?? "") + "this migration runs outside a transaction (\(reason)); " + advice
     }
 

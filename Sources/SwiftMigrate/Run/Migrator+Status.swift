@@ -61,6 +61,15 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
     public var current: DatabaseVersion
     /// Ascending by version.
     public var entries: [Entry]
+    /// When the database is dirty: the objects the failed migration left invalid (``InvalidObjectReporting``),
+    /// which ``dirtyRecovery`` names; nil when the database is clean or the driver cannot tell.
+    public var invalidObjects: [InvalidObject]?
+
+    public init(current: DatabaseVersion, entries: [Entry], invalidObjects: [InvalidObject]? = nil) {
+        self.current = current
+        self.entries = entries
+        self.invalidObjects = invalidObjects
+    }
 
     /// Versions still to apply.
     public var pendingCount: Int { entries.filter { $0.state == .pending }.count }
@@ -72,7 +81,8 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
         return DirtyRecovery(
             dirtyVersion: version,
             name: entries.first { $0.version == version && !$0.name.isEmpty }?.name,
-            versionBefore: version.flatMap { v in entries.last { $0.version < v && $0.state != .missingFromSource }?.version }
+            versionBefore: version.flatMap { v in entries.last { $0.version < v && $0.state != .missingFromSource }?.version },
+            invalidObjects: invalidObjects ?? []
         )
     }
 }
@@ -85,7 +95,9 @@ extension Migrator {
         let loaded = try await loadSource(for: .upAll)
         let current = try await driver.readVersion()
         let history = try await driver.readHistory()
-        return Self.status(migrations: loaded.migrations, current: current, history: history)
+        var status = Self.status(migrations: loaded.migrations, current: current, history: history)
+        if current.dirty, driver is any InvalidObjectReporting { status.invalidObjects = await invalidObjects() }
+        return status
     }
 
     /// Pure: the status of `migrations` for a database at `current` with `history`.

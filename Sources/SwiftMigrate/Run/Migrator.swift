@@ -185,7 +185,7 @@ public struct Migrator: Sendable {
     /// files below the current version that were never applied (unless allowed: then they come first), and a
     /// request with nothing to apply (`no migration to apply`).
     func checkedPlan(_ request: MigrationRequest, migrations: [Migration], current: DatabaseVersion) async throws -> Plan {
-        if current.dirty { throw Self.dirtyError(current, migrations: migrations) }
+        if current.dirty { throw await dirtyError(current, migrations: migrations) }
         var plan = Planner(migrations: migrations).plan(request, from: current.version)
         let goesUp = Self.goesUp(request, from: current)
         if current.version != nil, !configuration.allowModified && request.isUpward || goesUp {
@@ -311,10 +311,12 @@ public struct Migrator: Sendable {
         return result
     }
 
-    static func dirtyError(_ state: DatabaseVersion, migrations: [Migration]) -> MigrateError {
-        MigrateError(
+    /// golang-migrate's refusal of a dirty database, with the recovery advice (and any invalid object to drop).
+    func dirtyError(_ state: DatabaseVersion, migrations: [Migration]) async -> MigrateError {
+        let recovery = DirtyRecovery(dirty: state, migrations: migrations, invalidObjects: await invalidObjects())
+        return MigrateError(
             .dirty, "Dirty database version \(state.version ?? -1). Fix and force version.", version: state.version,
-            hint: DirtyRecovery(dirty: state, migrations: migrations).advice
+            hint: recovery.advice
         )
     }
 }
