@@ -10,6 +10,8 @@ public struct ValidationProblem: Sendable, Hashable, Codable, CustomStringConver
         case missingDown = "missing-down"
         /// A down file without an up file.
         case missingUp = "missing-up"
+        /// A down file without statements and without `-- migrate:irreversible`: `down` would undo nothing.
+        case emptyDown = "empty-down"
         /// A script the lexer cannot split (unterminated quote or comment, psql meta-command).
         case invalidScript = "invalid-script"
         /// An applied migration's up file changed since it ran.
@@ -85,9 +87,17 @@ public enum SourceValidation {
             default:
                 break
             }
-            for script in [migration.up, migration.down].compactMap({ $0 }) {
+            for script in [migration.up, migration.down].compactMap({ $0 }) where !script.isOmitted {
                 do {
-                    _ = try SQLScript(script, dialect: dialect)
+                    let split = try SQLScript(script, dialect: dialect)
+                    if script == migration.down, split.statements.isEmpty, !script.declaresIrreversible {
+                        problems.append(ValidationProblem(
+                            kind: .emptyDown, version: migration.version, path: script.path,
+                            message: "the down file has no statements, so `down` would undo nothing; write the SQL "
+                                + "that undoes the up file, or mark the migration irreversible with a "
+                                + "`-- migrate:irreversible` line"
+                        ))
+                    }
                 } catch {
                     problems.append(ValidationProblem(
                         kind: .invalidScript, version: migration.version,

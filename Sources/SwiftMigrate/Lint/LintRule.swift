@@ -55,8 +55,15 @@ extension LintRule {
     public static let missingDown = LintRule(
         "missing-down", .warning,
         summary: "without a down file the migration cannot be rolled back with `migrate down`",
-        recipe: "add VERSION_NAME.down.sql that undoes the up file (an empty or comment-only file marks an "
-            + "intentionally irreversible migration)"
+        recipe: "add VERSION_NAME.down.sql that undoes the up file; if the migration cannot be undone, a down file "
+            + "with the line `-- migrate:irreversible` says so"
+    )
+    public static let emptyDown = LintRule(
+        "empty-down", .warning, checksDownFiles: true,
+        summary: "a down file without statements undoes nothing: `migrate down` only moves the version, and the "
+            + "schema keeps what the up file made",
+        recipe: "write the SQL that undoes the up file; if the migration cannot be undone, say so with a "
+            + "`-- migrate:irreversible` line (then `down` still moves the version, saying that nothing was undone)"
     )
     public static let mixedDDLAndData = LintRule(
         "mixed-ddl-and-data", .warning,
@@ -151,7 +158,7 @@ extension LintRule {
 
     /// Every rule, in the order the documentation lists them.
     public static let all: [LintRule] = [
-        invalidScript, missingDown, mixedDDLAndData, modifiedApplied, destructive, indexNotConcurrent,
+        invalidScript, missingDown, emptyDown, mixedDDLAndData, modifiedApplied, destructive, indexNotConcurrent,
         concurrentlyInTransaction, setNotNull, volatileDefault, constraintNotValid, columnTypeChange, rename,
         lockTimeout, charType, timestampWithoutTimeZone, intPrimaryKey, sqliteAlterTable,
     ]

@@ -62,7 +62,21 @@ extension Migrator {
             targetVersion: step.targetVersion, duration: clock.now - start
         )
         observer?(.finished(step, duration: applied.duration))
+        warnIfNothingUndone(step, script: script, logger: stepLogger)
         return applied
+    }
+
+    /// A down file that ran no statement undid nothing: say so, naming the file. Without the
+    /// `-- migrate:irreversible` marker that is likely a forgotten down file (lint's `empty-down`).
+    private func warnIfNothingUndone(_ step: PlanStep, script: SQLScript?, logger: Logger) {
+        guard step.direction == .down, let file = step.script, let script, script.statements.isEmpty else { return }
+        let moved = "only the version moved (to \(step.targetVersion.map(String.init) ?? "no version"))"
+        if file.declaresIrreversible {
+            logger.warning("\(step.label): nothing was undone, \(moved): \(file.path) marks the migration irreversible")
+        } else {
+            let advice = "write the SQL that undoes the up file, or a `-- migrate:irreversible` line"
+            logger.warning("\(step.label): nothing was undone, \(moved): \(file.path) has no statements (\(advice))")
+        }
     }
 
     /// Runs every step in one transaction and writes the version once, with every history row, at the end: a

@@ -1,0 +1,30 @@
+import Testing
+
+@testable import SwiftMigrate
+
+/// The rules issue 18 added: `empty-down`.
+@Suite struct LintRulesEdgesTests {
+    @Test func emptyDown() {
+        let create = "CREATE TABLE t (a text);"
+        for down in ["", "   \n\t\n", "-- irreversible\n", "/* nothing */\n-- to undo\n", "BEGIN;\nCOMMIT;\n"] {
+            let findings = LintFixture.findings(create, down: down)
+            #expect(findings.map(\.rule) == ["empty-down"], "down file \(down.debugDescription)")
+            #expect(findings.first?.location.description == "migrations/001_test.down.sql:1:1")
+            #expect(findings.first?.direction == .down)
+            #expect(findings.first?.severity == .warning)
+        }
+        #expect(LintFixture.findings(create, down: "").first?.message
+            == "the down file of migration 1 has no statements: `migrate down` would undo nothing (write the SQL that undoes the up file, or a `-- migrate:irreversible` line)")
+        // The marker, in any case and with a reason; a statement; lint-ignore.
+        for down in ["-- migrate:irreversible\n", "  -- MIGRATE:IRREVERSIBLE the data is gone\n", "DROP TABLE t;\n",
+                     "-- migrate:lint-ignore empty-down\n"] {
+            #expect(LintFixture.findings(create, down: down).isEmpty, "down file \(down.debugDescription)")
+        }
+        // The marker must open its comment: create's template mentions it in a sentence and is still reported.
+        let template = MigrationCreator.downTemplate(upFile: "001_test.up.sql")
+        #expect(!MigrationScript(path: "x", contents: template).declaresIrreversible)
+        #expect(LintFixture.findings(create, down: template).map(\.rule) == ["empty-down"])
+        #expect(Linter(configuration: .init(dialect: .postgres, disabledRules: ["empty-down"]))
+            .findings(for: LintFixture.migration(create, down: "")).isEmpty)
+    }
+}
