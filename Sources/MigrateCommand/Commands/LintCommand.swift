@@ -52,8 +52,8 @@ struct LintCommand: AsyncParsableCommand {
             try await session.run { migrator in linted = try await migrator.lint(configuration) }
         } else {
             try await session.reportingErrors {
-                let migrations = try DirectorySource(path: try options.migrationsDirectory()).load().migrations
-                linted = Linter(configuration: configuration).lint(migrations)
+                let loaded = try DirectorySource(path: try options.migrationsDirectory()).load()
+                linted = Linter(configuration: configuration).lint(loaded)
             }
         }
         guard let report = linted else { throw ExitCode.failure }

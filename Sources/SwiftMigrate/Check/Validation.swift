@@ -14,6 +14,9 @@ public struct ValidationProblem: Sendable, Hashable, Codable, CustomStringConver
         case emptyDown = "empty-down"
         /// A script the lexer cannot split (unterminated quote or comment, psql meta-command).
         case invalidScript = "invalid-script"
+        /// A file that looks like a migration but was ignored (its name, or an annotated file without
+        /// `-- +migrate Up`): no command runs it.
+        case ignoredFile = "ignored-file"
         /// An applied migration's up file changed since it ran.
         case modified
         /// The database applied a version that has no file in the source.
@@ -105,6 +108,13 @@ public enum SourceValidation {
                     ))
                 }
             }
+        }
+        for warning in loaded.warnings {
+            problems.append(ValidationProblem(
+                kind: .ignoredFile, version: nil, path: warning.path,
+                message: "\(warning.message), so no command runs it: fix its name or contents, or move it out of "
+                    + "\(loaded.displayName) if it is not a migration"
+            ))
         }
         return problems.sorted { ($0.version ?? .max, $0.kind.rawValue) < ($1.version ?? .max, $1.kind.rawValue) }
     }

@@ -94,6 +94,12 @@ extension LintRule {
             + "migration fails",
         recipe: "remove the BEGIN/COMMIT around it; the runner executes such a file statement by statement"
     )
+    public static let ignoredFile = LintRule(
+        "ignored-file", .error, checksDownFiles: true,
+        summary: "a file that looks like a migration but is not one by its name or contents: no command runs it",
+        recipe: "rename it (VERSION_NAME.up.sql / VERSION_NAME.down.sql), add its `-- +migrate Up` section, or move "
+            + "it out of the migrations directory"
+    )
     public static let setNotNull = LintRule(
         "set-not-null", .warning, dialects: [.postgres],
         summary: "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock, blocking reads and writes",
@@ -158,8 +164,8 @@ extension LintRule {
 
     /// Every rule, in the order the documentation lists them.
     public static let all: [LintRule] = [
-        invalidScript, missingDown, emptyDown, mixedDDLAndData, modifiedApplied, destructive, indexNotConcurrent,
-        concurrentlyInTransaction, setNotNull, volatileDefault, constraintNotValid, columnTypeChange, rename,
-        lockTimeout, charType, timestampWithoutTimeZone, intPrimaryKey, sqliteAlterTable,
+        invalidScript, ignoredFile, missingDown, emptyDown, mixedDDLAndData, modifiedApplied, destructive,
+        indexNotConcurrent, concurrentlyInTransaction, setNotNull, volatileDefault, constraintNotValid,
+        columnTypeChange, rename, lockTimeout, charType, timestampWithoutTimeZone, intPrimaryKey, sqliteAlterTable,
     ]
 }

@@ -68,6 +68,6 @@ extension Migrator {
     public func lint(_ base: Linter.Configuration? = nil) async throws -> LintReport {
         var configuration = lintConfiguration(base)
         configuration.appliedChecksums = try await appliedChecksums()
-        return Linter(configuration: configuration).lint(try await loadSource().migrations)
+        return Linter(configuration: configuration).lint(try await loadSource())
     }
 }

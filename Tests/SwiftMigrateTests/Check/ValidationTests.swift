@@ -88,7 +88,7 @@ import Testing
 
     @Test func kindsHaveStableIdsAndEncodeAsJSON() throws {
         #expect(ValidationProblem.Kind.allCases.map(\.rawValue) == [
-            "duplicate-version", "missing-down", "missing-up", "empty-down", "invalid-script", "modified",
+            "duplicate-version", "missing-down", "missing-up", "empty-down", "invalid-script", "ignored-file", "modified",
             "missing-from-source", "out-of-order", "dirty",
         ])
         let problem = ValidationProblem(kind: .dirty, version: 7, path: nil, message: "the database is dirty")

@@ -2,7 +2,7 @@ import Testing
 
 @testable import SwiftMigrate
 
-/// The rules issue 18 added: `empty-down`.
+/// The rules issue 18 added: `empty-down` and `ignored-file`.
 @Suite struct LintRulesEdgesTests {
     @Test func emptyDown() {
         let create = "CREATE TABLE t (a text);"
@@ -26,5 +26,22 @@ import Testing
         #expect(LintFixture.findings(create, down: template).map(\.rule) == ["empty-down"])
         #expect(Linter(configuration: .init(dialect: .postgres, disabledRules: ["empty-down"]))
             .findings(for: LintFixture.migration(create, down: "")).isEmpty)
+    }
+
+    @Test func ignoredFileIsAnError() throws {
+        let loaded = try InMemorySource(files: [
+            "1_a.up.sql": "CREATE TABLE a (id bigint);\n", "1_a.down.sql": "DROP TABLE a;\n",
+            "20250105130000_add_user_preferences.sql": "ALTER TABLE a ADD COLUMN prefs text;\n",
+            "2_b.down.sql.bak": "DROP TABLE b;\n",
+        ]).load()
+        let report = Linter(configuration: .init(dialect: .postgres)).lint(loaded)
+        #expect(report.findings.map(\.rule) == ["ignored-file", "ignored-file"])
+        #expect(report.failed)
+        #expect(report.findings.map(\.location.file) == ["memory/20250105130000_add_user_preferences.sql", "memory/2_b.down.sql.bak"])
+        #expect(report.findings.map(\.version) == [20250105130000, 2])
+        #expect(report.findings.map(\.direction) == [.up, .down])
+        #expect(report.findings[0].message.hasPrefix(
+            "20250105130000_add_user_preferences.sql has a version but no '-- +migrate Up' directive"))
+        #expect(Linter(configuration: .init(dialect: .postgres, disabledRules: ["ignored-file"])).lint(loaded).findings.isEmpty)
     }
 }
