@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Issue 18, item 5: down files that undo nothing.
+/// Issue 18, items 5 and 7: down files that undo nothing, and versions without a down file.
 @Suite struct DownAndCreateCLITests {
     /// Item 5: `create`'s down file, an empty one and a comment-only one are reported by lint and validate, and
     /// `down` over them says that nothing was undone; only `-- migrate:irreversible` makes it intentional.
@@ -50,5 +50,24 @@ import Testing
         #expect(marked.stderr.contains(
             "warning: 2/d add_b: nothing was undone, only the version moved (to 1): \(migrations)/002_add_b.down.sql marks the migration irreversible"
         ), "\(marked)")
+    }
+
+    /// Item 7: a version without a down file only moves the version, and the progress line says so, as `plan`.
+    @Test func downWithoutADownFileSaysOnlyTheVersionMoved() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write([
+            "1_a.up.sql": "CREATE TABLE a (id int);\n", "1_a.down.sql": "DROP TABLE a;\n",
+            "2_b.up.sql": "CREATE TABLE b (id int);\n",
+        ])
+        let base = ["-path", migrations, "-database", "sqlite://\(dir.path("app.db"))"]
+        #expect(try CLI.run(base + ["up"]).status == 0)
+        let plan = try CLI.run(base + ["plan", "down", "1"])
+        #expect(plan.stdout.contains("2/d b  (no file: only the version moves)"), "\(plan)")
+        let down = try CLI.run(base + ["down", "2"])
+        #expect(down.status == 0, "\(down)")
+        let lines = down.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("2/d b (no down file: only the version moved) (") }, "\(down)")
+        #expect(lines.contains { $0.hasPrefix("1/d a (") && !$0.contains("only the version") }, "\(down)")
     }
 }

@@ -101,7 +101,9 @@ struct Session {
                 }
             }
         case .finished(let step, let duration):
-            console.error("\(step.label) (\(AppliedMigration.format(duration)))")
+            // As `plan` says it: no file ran, so nothing was applied or reverted.
+            let note = step.movesVersionOnly ? " (no \(step.direction.rawValue) file: only the version moved)" : ""
+            console.error("\(step.label)\(note) (\(AppliedMigration.format(duration)))")
         case .stopping:
             break
         }
