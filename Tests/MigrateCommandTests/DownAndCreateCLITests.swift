@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// Issue 18, items 5 and 7: down files that undo nothing, and versions without a down file.
+/// Issue 18, items 5, 7 and 8: down files that undo nothing, versions without a down file, and where `create`
+/// writes.
 @Suite struct DownAndCreateCLITests {
     /// Item 5: `create`'s down file, an empty one and a comment-only one are reported by lint and validate, and
     /// `down` over them says that nothing was undone; only `-- migrate:irreversible` makes it intentional.
@@ -69,5 +70,26 @@ import Testing
         let lines = down.stderr.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("2/d b (no down file: only the version moved) (") }, "\(down)")
         #expect(lines.contains { $0.hasPrefix("1/d a (") && !$0.contains("only the version") }, "\(down)")
+    }
+
+    /// Item 8: `create` without -dir writes where the other commands read, ./migrations (or -path), and numbers
+    /// from the files there.
+    @Test func createDefaultsToTheMigrationsDirectory() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        try dir.write(["001_a.up.sql": "CREATE TABLE a (id int);\n", "001_a.down.sql": "DROP TABLE a;\n"])
+        let created = try CLI.run(["create", "-seq", "-digits", "3", "add_b"], in: dir.url)
+        #expect(created.status == 0, "\(created)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path("migrations")).sorted()
+        #expect(names == ["001_a.down.sql", "001_a.up.sql", "002_add_b.down.sql", "002_add_b.up.sql"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["migrations"])
+        // -path (golang-migrate's global option) and -source choose the directory as for every other command.
+        #expect(try CLI.run(["-path", "db", "create", "-seq", "add_c"], in: dir.url).status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.path("db/000001_add_c.up.sql")))
+        #expect(try CLI.run(["create", "-source", "file://other", "-seq", "add_d"], in: dir.url).status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.path("other/000001_add_d.down.sql")))
+        // The Makefile passes MIGRATIONS as -dir, which still wins.
+        #expect(try CLI.run(["-path", "db", "create", "-dir", "explicit", "-seq", "add_e"], in: dir.url).status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.path("explicit/000001_add_e.up.sql")))
     }
 }

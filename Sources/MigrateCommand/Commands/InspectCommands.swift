@@ -118,8 +118,8 @@ struct CreateCommand: ParsableCommand {
             """
     )
     @OptionGroup var options: GlobalOptions
-    @Option(name: .customLong("ext"), help: "File extension.") var ext = "sql"
-    @Option(name: .customLong("dir"), help: "Directory to place the files in (default: -path if given, else the current directory).")
+    @Option(name: .customLong("ext"), help: "The files' extension.") var ext = "sql"
+    @Option(name: .customLong("dir"), help: "Directory to place the files in (default: -path, else ./migrations, where the other commands look).")
     var dir: String?
     @Flag(name: .customLong("seq"), help: "Use sequential numbers instead of timestamps.") var seq = false
     @Option(name: .customLong("digits"), help: "The number of digits of sequential versions.") var digits = 6
@@ -140,7 +140,8 @@ struct CreateCommand: ParsableCommand {
             throw ValidationError("the seq and format options are mutually exclusive")
         }
         guard let timeZone = TimeZone(identifier: tz) else { throw ValidationError("unknown time zone \"\(tz)\" (-tz)") }
-        let directory = dir ?? options.path ?? options.source.map { String($0.dropFirst("file://".count)) } ?? "."
+        // The directory every other command reads: -dir, else -path / -source, else ./migrations.
+        let directory = try dir ?? options.migrationsDirectory()
         let creator = MigrationCreator(
             directory: directory, fileExtension: ext,
             numbering: seq ? .sequential(digits: digits) : .timestamp(format: format, timeZone: timeZone)
