@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Issue 18, item 6: ignored files fail the checks.
+/// Issue 18, items 6 and 9: ignored files fail the checks, and lint's new rules.
 @Suite struct ChecksEdgesCLITests {
     /// Item 6: the guide's own example name, without `-- +migrate` markers, is ignored by `up` (with a warning)
     /// and fails `validate` and `lint`.
@@ -30,5 +30,29 @@ import Testing
         let withDatabase = try CLI.run(["-path", migrations, "-database", db, "validate"])
         #expect(withDatabase.status == 1 && withDatabase.stdout.contains("error[ignored-file]"), "\(withDatabase)")
         #expect(try CLI.run(["-path", migrations, "-database", db, "lint"]).status == 1)
+    }
+
+    /// Item 9: the two rules squawk's comparison asked for, from the command line.
+    @Test func lintReportsRequiredColumnsAndConcurrentlyBesideOtherStatements() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write([
+            "001_plan.up.sql": "SET lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN plan text NOT NULL;\n",
+            "001_plan.down.sql": "ALTER TABLE accounts DROP COLUMN plan;\n",
+            "002_index.up.sql": "CREATE INDEX CONCURRENTLY accounts_plan_idx ON accounts (plan);\nUPDATE accounts SET plan = 'free';\n",
+            "002_index.down.sql": "DROP INDEX CONCURRENTLY IF EXISTS accounts_plan_idx;\n",
+        ])
+        let lint = try CLI.run(["-path", migrations, "lint", "--format", "json"])
+        #expect(lint.status == 0, "warnings only: \(lint)")
+        struct Report: Decodable {
+            struct Finding: Decodable { var rule: String; var file: String; var line: Int; var column: Int }
+            var findings: [Finding]
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(lint.stdout.utf8))
+        let found = report.findings.map { "\($0.file.split(separator: "/").last!):\($0.line):\($0.column) \($0.rule)" }
+        #expect(found.contains("001_plan.up.sql:2:43 not-null-without-default"), "\(found)")
+        #expect(found.contains("002_index.up.sql:1:14 concurrently-with-other-statements"), "\(found)")
+        let text = try CLI.run(["-path", migrations, "lint"])
+        #expect(text.stdout.contains("help: one statement per file"), "\(text)")
     }
 }

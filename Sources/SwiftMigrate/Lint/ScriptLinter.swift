@@ -52,6 +52,7 @@ struct ScriptLinter {
             check(statement: index, tokens)
         }
         checkMixedDDLAndData()
+        checkNonTransactionalAlone()
     }
 
     // MARK: - Findings

@@ -2,7 +2,8 @@ import Testing
 
 @testable import SwiftMigrate
 
-/// The rules issue 18 added: `empty-down` and `ignored-file`.
+/// The rules issue 18 added: `empty-down`, `not-null-without-default`, `concurrently-with-other-statements` and
+/// `ignored-file`.
 @Suite struct LintRulesEdgesTests {
     @Test func emptyDown() {
         let create = "CREATE TABLE t (a text);"
@@ -26,6 +27,47 @@ import Testing
         #expect(LintFixture.findings(create, down: template).map(\.rule) == ["empty-down"])
         #expect(Linter(configuration: .init(dialect: .postgres, disabledRules: ["empty-down"]))
             .findings(for: LintFixture.migration(create, down: "")).isEmpty)
+    }
+
+    @Test func notNullWithoutDefault() {
+        let rule = LintRule.requiredColumn
+        #expect(LintFixture.positions(of: rule, "ALTER TABLE users ADD COLUMN plan text NOT NULL;") == ["1:40"])
+        #expect(LintFixture.positions(of: rule, "alter table users add plan text not null references plans (id);") == ["1:33"])
+        #expect(LintFixture.findings("ALTER TABLE users ADD COLUMN plan text NOT NULL;").first { $0.rule == rule.id }?.message
+            == "ADD COLUMN \"plan\" NOT NULL without a DEFAULT fails on existing table \"users\" as soon as it has a row")
+        // A default, an identity or generated column, a serial, a nullable column, a NOT NULL inside a CHECK, a
+        // table created in the same file, SQLite (its own rule): all fine here.
+        for sql in [
+            "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
+            "ALTER TABLE users ADD COLUMN n bigint NOT NULL GENERATED ALWAYS AS IDENTITY;",
+            "ALTER TABLE users ADD COLUMN n bigint NOT NULL GENERATED ALWAYS AS (id * 2) STORED;",
+            "ALTER TABLE users ADD COLUMN n bigserial NOT NULL;",
+            "ALTER TABLE users ADD COLUMN plan text;",
+            "ALTER TABLE users ADD COLUMN plan text CHECK (plan IS NOT NULL);",
+            "CREATE TABLE users (id bigint);\nALTER TABLE users ADD COLUMN plan text NOT NULL;",
+        ] {
+            #expect(LintFixture.positions(of: rule, sql).isEmpty, "\(sql)")
+        }
+        #expect(LintFixture.positions(of: rule, "ALTER TABLE users ADD COLUMN plan text NOT NULL;", dialect: .sqlite).isEmpty)
+    }
+
+    @Test func concurrentlyWithOtherStatements() {
+        let rule = LintRule.concurrentlyNotAlone
+        let sql = "CREATE INDEX CONCURRENTLY i ON users (email);\nALTER TABLE users ADD COLUMN note text;\nVACUUM users;\n"
+        #expect(LintFixture.positions(of: rule, sql) == ["1:14"])
+        #expect(LintFixture.findings(sql).first { $0.rule == rule.id }?.message
+            == "CREATE INDEX CONCURRENTLY makes the whole file run outside a transaction, with 2 other statements (lines 2, 3): a failure half-way leaves part of the file applied and the database dirty")
+        #expect(LintFixture.positions(of: rule, "UPDATE users SET a = 1;\nDROP INDEX CONCURRENTLY i;") == ["2:12"])
+        // Alone, with SET / RESET around it, inside BEGIN/COMMIT (the error of concurrently-in-transaction),
+        // and on SQLite: not reported.
+        for sql in [
+            "CREATE INDEX CONCURRENTLY i ON users (email);",
+            "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY i ON users (email);\nRESET lock_timeout;",
+            "BEGIN;\nCREATE INDEX CONCURRENTLY i ON users (email);\nCREATE TABLE t (a int);\nCOMMIT;",
+        ] {
+            #expect(LintFixture.positions(of: rule, sql).isEmpty, "\(sql)")
+        }
+        #expect(LintFixture.positions(of: rule, "VACUUM;\nCREATE TABLE t (a int);", dialect: .sqlite).isEmpty)
     }
 
     @Test func ignoredFileIsAnError() throws {
