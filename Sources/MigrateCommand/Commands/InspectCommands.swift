@@ -37,12 +37,17 @@ struct StatusCommand: AsyncParsableCommand {
     )
     @OptionGroup var options: GlobalOptions
     @Flag(name: .customLong("json"), help: "Print the status as JSON.") var json = false
+    @Flag(
+        name: .customLong("all"),
+        help: "Also list every row of the history table, oldest first: each up and each down (rollbacks included), with when, how long and by whom."
+    )
+    var all = false
 
     func run() async throws {
         let session = try Session(options)
         // `status` loads the source as `up` does (Migrator.status).
         try await session.run(prefetching: MigrationRequest.upAll.directionsRead) { migrator in
-            let status = try await migrator.status()
+            let status = try await migrator.status(includingHistory: all)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -52,56 +57,6 @@ struct StatusCommand: AsyncParsableCommand {
                 session.console.output(StatusTable.render(status, database: migrator.driver.displayURL))
             }
         }
-    }
-}
-
-/// The status as a plain-text table, the guide's "Migration History".
-enum StatusTable {
-    static func render(_ status: MigrationStatus, database: String) -> String {
-        var rows: [[String]] = [["VERSION", "DESCRIPTION", "STATE", "APPLIED AT (UTC)", "DURATION"]]
-        rows.reserveCapacity(status.entries.count + 1)
-        for entry in status.entries {
-            rows.append([
-                String(entry.version), entry.name.isEmpty ? "-" : entry.name,
-                entry.state.rawValue + (entry.hasDown || entry.state == .missingFromSource ? "" : " (no down)"),
-                entry.appliedAt.map(UTCTime.dateTime) ?? "-",
-                entry.durationMs.flatMap(AppliedMigration.format(milliseconds:)) ?? "-",
-            ])
-        }
-        // Plain string work, no Foundation formatting: `status` renders 10,000 rows.
-        let counts = rows.map { $0.map(\.count) }
-        let widths = (0..<rows[0].count).map { column in counts.map { $0[column] }.max() ?? 0 }
-        var lines = rows.indices.map { index in
-            var line = ""
-            for (column, cell) in rows[index].enumerated() {
-                if column > 0 { line += "  " }
-                line += cell
-                // The last column is not padded: no line ends in spaces.
-                if column < widths.count - 1 { line += String(repeating: " ", count: widths[column] - counts[index][column]) }
-            }
-            return line
-        }
-        let version = status.current.version.map { "version \($0)\(status.current.dirty ? " (dirty)" : "")" } ?? "no version"
-        lines.append("")
-        lines.append("\(database): \(version), \(status.pendingCount) pending")
-        let modified = status.entries.filter { $0.state == .modified }.map { String($0.version) }
-        if !modified.isEmpty {
-            lines.append("Modified since applied: \(modified.joined(separator: ", ")). `up` refuses until the files are "
-                + "restored (put changes in a new migration); `migrate validate` names the files.")
-        }
-        let outOfOrder = status.entries.filter { $0.state == .outOfOrder }.map { String($0.version) }
-        if !outOfOrder.isEmpty {
-            lines.append("Never applied, below the current version: \(outOfOrder.joined(separator: ", ")). `up` refuses until "
-                + "`migrate renumber` moves them after the last version, or applies them with -allow-out-of-order.")
-        }
-        if let recovery = status.dirtyRecovery {
-            // Name the migration and the exact command: after an interrupted up of V, the last fully applied
-            // version is the one before V.
-            var advice = recovery.advice
-            advice = advice.prefix(1).uppercased() + advice.dropFirst()
-            lines.append(advice + ".")
-        }
-        return lines.joined(separator: "\n")
     }
 }
 

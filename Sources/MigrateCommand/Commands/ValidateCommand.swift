@@ -43,7 +43,8 @@ struct ValidateCommand: AsyncParsableCommand {
         var count = 0
         var checkedDatabase = false
         if options.hasDatabase {
-            try await session.run { migrator in
+            // Exit 2 when the database cannot be reached: "could not check" is not "problems found".
+            try await session.run(unreachableExitCode: 2) { migrator in
                 problems = try await migrator.validate()
                 count = try migrator.source.loadCollectingDuplicates().migrations.count
                 checkedDatabase = true

@@ -110,6 +110,13 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible, CustomDebu
         self.underlying = underlying
     }
 
+    /// True when the database was never reached (a malformed URL, a scheme no driver handles, no connection):
+    /// a check that needed it did not run, which callers report apart from problems it found (`validate` and
+    /// `models -check` exit 2, not 1).
+    public var meansUnreachable: Bool {
+        code == .connection || code == .invalidURL || code == .unsupportedScheme
+    }
+
     /// One line: `FILE:LINE:COL: MESSAGE (SQLSTATE X)`, or just the message.
     public var description: String {
         var text = ""

@@ -64,11 +64,17 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
     /// When the database is dirty: the objects the failed migration left invalid (``InvalidObjectReporting``),
     /// which ``dirtyRecovery`` names; nil when the database is clean or the driver cannot tell.
     public var invalidObjects: [InvalidObject]?
+    /// Every row of the history table, oldest first: each up and each down (rollbacks, which ``entries`` do not
+    /// show), when asked for (``Migrator/status(includingHistory:)``); nil otherwise.
+    public var history: [HistoryRecord]?
 
-    public init(current: DatabaseVersion, entries: [Entry], invalidObjects: [InvalidObject]? = nil) {
+    public init(
+        current: DatabaseVersion, entries: [Entry], invalidObjects: [InvalidObject]? = nil, history: [HistoryRecord]? = nil
+    ) {
         self.current = current
         self.entries = entries
         self.invalidObjects = invalidObjects
+        self.history = history
     }
 
     /// Versions still to apply.
@@ -90,13 +96,16 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
 extension Migrator {
     /// Reads the source, the version row and the history table, and lines them up. Takes no lock, creates
     /// nothing: safe for read-only database users.
-    public func status() async throws -> MigrationStatus {
+    ///
+    /// With `includingHistory`, ``MigrationStatus/history`` holds every history row too (`status --all`).
+    public func status(includingHistory: Bool = false) async throws -> MigrationStatus {
         // Checksums need the up files; of the down files, only whether they exist.
         let loaded = try await loadSource(for: .upAll)
         let current = try await driver.readVersion()
         let history = try await driver.readHistory()
         var status = Self.status(migrations: loaded.migrations, current: current, history: history)
         if current.dirty, driver is any InvalidObjectReporting { status.invalidObjects = await invalidObjects() }
+        if includingHistory { status.history = history }
         return status
     }
 

@@ -18,7 +18,7 @@ public struct Migrator: Sendable {
     public struct Configuration: Sendable {
         /// How long to wait for the migration lock (golang-migrate's `-lock-timeout`, default 15 s).
         public var lockTimeout: Duration
-        /// Recorded in the history table; defaults to the OS user.
+        /// Recorded in the history table; defaults to the OS user: `$USER`, `$LOGNAME`, else the password database.
         public var appliedBy: String
         /// Lets `up` and `goto` run although an applied migration's file changed since it ran (drift). Off by
         /// default: the change would never reach this database, which is almost always a mistake.
@@ -43,10 +43,25 @@ public struct Migrator: Sendable {
             self.allowOutOfOrder = allowOutOfOrder
         }
 
+        /// `$USER`, else `$LOGNAME`, else the name of the process's user in the password database (containers
+        /// and service managers often set neither variable), else `unknown`.
         static var defaultUser: String {
             let environment = ProcessInfo.processInfo.environment
+            let name = environment["USER"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? environment["LOGNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? systemUserName ?? "unknown"
             // Stored in the history table and shown by `status --json`: no raw control character from the environment.
-            return ControlCharacters.escaped(environment["USER"] ?? environment["LOGNAME"] ?? "unknown")
+            return ControlCharacters.escaped(name)
+        }
+
+        /// The effective user's name from the password database (getpwuid), or nil.
+        static var systemUserName: String? {
+            #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+                guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+                let text = String(cString: name)
+                return text.isEmpty ? nil : text
+            #else
+                return nil
+            #endif
         }
     }
 
