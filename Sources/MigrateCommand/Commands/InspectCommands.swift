@@ -28,11 +28,14 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show every migration with its state, applied-at and duration.",
         discussion: """
-            States: applied, pending, dirty (interrupted; see `force`), missing (applied in the database but no \
-            file in the source), modified (applied, but the file changed since: its checksum differs from the one \
-            recorded when it ran; `up` refuses), out-of-order (below the current version but never applied: `up` \
-            would skip it; see `renumber`). Applied-at and duration come from swift-migrate's history table; versions \
-            applied by golang-migrate show as applied without them.
+            States: applied, pending, dirty (interrupted; the advice below the table says how to recover), missing \
+            (applied in the database but no file in the source), modified (applied, but the file changed since: \
+            its checksum differs from the one recorded when it ran; `up` refuses), out-of-order (below the current \
+            version but never applied: `up` refuses; see `renumber` and -allow-out-of-order). "(no down)" marks a \
+            migration without a down file.
+
+            Applied-at and duration come from swift-migrate's history table; versions applied by golang-migrate \
+            show as applied without them. --all also lists every row of that table, rollbacks included.
             """
     )
     @OptionGroup var options: GlobalOptions
@@ -63,13 +66,19 @@ struct StatusCommand: AsyncParsableCommand {
 struct CreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
-        abstract: "Create a set of timestamped (or -seq) up/down migrations titled NAME.",
+        abstract: "Create a new up/down pair of migration files named NAME, numbered by timestamp or (-seq) in sequence.",
         discussion: """
+            The files go into -dir, else -path, else ./migrations: where the other commands read them. With -seq \
+            the version is one more than the highest one there. The down file starts with comments saying what \
+            to write: left as it is, lint and validate report it (empty-down). Never overwrites a file.
+
             Examples:
-              migrate create -dir migrations -seq -digits 3 add_user_preferences
-                creates migrations/003_add_user_preferences.up.sql and .down.sql (3 = one more than the highest version)
-              migrate create -dir migrations add_index      # 20250105120000_add_index.up.sql (UTC timestamp)
-            Never overwrites a file.
+              migrate create -seq -digits 3 add_user_preferences
+                writes migrations/003_add_user_preferences.up.sql and .down.sql
+                (when 002 is the highest version there)
+              migrate create -dir db/migrations add_index
+                writes db/migrations/20250105120000_add_index.up.sql and .down.sql
+                (the version is the time now, UTC)
             """
     )
     @OptionGroup var options: GlobalOptions
@@ -80,7 +89,7 @@ struct CreateCommand: ParsableCommand {
     @Option(name: .customLong("digits"), help: "The number of digits of sequential versions.") var digits = 6
     @Option(name: .customLong("format"), help: "Go time layout of timestamp versions, or unix / unixNano.")
     var format = "20060102150405"
-    @Option(name: .customLong("tz"), help: "Time zone of timestamp versions.") var tz = "UTC"
+    @Option(name: .customLong("tz"), help: "The time zone of timestamp versions, e.g. UTC or Europe/Paris.") var tz = "UTC"
     @Argument(help: "The migration's name, e.g. add_user_preferences.") var name: String
 
     func validate() throws {

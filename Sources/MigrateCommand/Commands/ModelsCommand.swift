@@ -18,8 +18,7 @@ struct ModelsCommand: AsyncParsableCommand {
             hold what the models share. The same schema always gives the same bytes.
 
             -table takes shell patterns (`*`, `?`) and may repeat; without it (or with `*`) every table and view is \
-            generated and generated files of tables that are gone are removed. \
-            -type maps a PostgreSQL type with no built-in mapping (interval, citext, ...) to a Swift type that \
+            generated and generated files of tables that are gone are removed. -type maps a PostgreSQL type with no built-in mapping (interval, citext, ...) to a Swift type that \
             conforms to PostgresCodable; a column of an unmapped type is an error naming it.
 
             -check writes nothing and exits 1 when a generated file would change, is missing, or belongs to a \

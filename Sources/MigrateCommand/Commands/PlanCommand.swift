@@ -20,6 +20,7 @@ struct PlanCommand: AsyncParsableCommand {
               migrate plan down N          what `down N` would run
               migrate plan down -all       what `down -all` would run
               migrate plan goto V          what `goto V` would run
+
             `up --dry-run`, `down --dry-run N` and `goto --dry-run V` print the same.
             """
     )

@@ -52,7 +52,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("prefetch"), help: .hidden)
     var prefetch: UInt = 10
 
-    @Flag(name: .customLong("verbose"), help: "Print verbose logging: each statement's mode and timings.")
+    @Flag(name: .customLong("verbose"), help: "Log each migration's mode (in a transaction or not) and the total time.")
     var verbose = false
 
     /// The largest -lock-timeout (seconds) and -lock-retries: 68 years, or as many retries, is more than any
