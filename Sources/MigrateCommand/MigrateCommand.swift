@@ -17,14 +17,19 @@ struct Migrate: AsyncParsableCommand {
             migrate [-path DIR | -source file://DIR] -database URL [-lock-timeout N] [-verbose] COMMAND [ARGS]
               migrate [-version | -help]
             """,
+        // Paragraphs are single lines (`\` joins the source lines): the parser wraps them to the terminal.
         discussion: """
-            Migration files are VERSION_NAME.up.sql and VERSION_NAME.down.sql (golang-migrate's layout), or one
-            VERSION_NAME.sql with `-- +migrate Up` and `-- +migrate Down` sections. Options may be written with one
-            dash (golang-migrate style) or two, before or after the command.
+            Migration files are VERSION_NAME.up.sql and VERSION_NAME.down.sql (golang-migrate's layout), or one \
+            VERSION_NAME.sql with `-- +migrate Up` and `-- +migrate Down` sections. Options may be written with \
+            one dash (golang-migrate style) or two, before or after the command.
 
-            Each migration runs in one transaction with its version update, so a failure leaves the database as it
-            was. Files with statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY, VACUUM, ...) run
-            statement by statement with golang-migrate's dirty flag.
+            The migrations are read from -path (default ./migrations). The database is -database, else \
+            $DATABASE_URL, else $POSTGRES_DSN (when both variables are set to different URLs, pass -database).
+
+            Each migration runs in one transaction together with its version update, so a failure leaves the \
+            database as it was. A file with a statement that cannot run in a transaction (CREATE INDEX \
+            CONCURRENTLY, VACUUM, ...) runs statement by statement, with golang-migrate's dirty flag set until it \
+            finishes.
 
             Examples:
               migrate -path migrations -database sqlite://app.db up
@@ -33,7 +38,8 @@ struct Migrate: AsyncParsableCommand {
               migrate create -dir migrations -seq -digits 3 add_user_preferences
               migrate models -database "$POSTGRES_DSN" -dir Sources/Models
 
-            Exit codes: 0 success or no change; 1 error; 2 usage error; 130/143 stopped by SIGINT/SIGTERM.
+            Exit codes: 0 success or no change; 1 error; 2 usage error; 130 or 143 stopped by SIGINT or SIGTERM. \
+            `migrate COMMAND --help` explains each command.
             """,
         version: toolVersion,
         subcommands: [

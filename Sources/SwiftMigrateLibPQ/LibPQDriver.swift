@@ -25,7 +25,8 @@ import Synchronization
 ///     try await Migrator(source: DirectorySource(path: "migrations"), driver: driver, logger: logger).up()
 /// }
 /// ```
-public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading, CatalogReading, ReplicaWaiting, TransactionBatching {
+public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading, CatalogReading, ReplicaWaiting, TransactionBatching,
+    InvalidObjectReporting {
     /// How the driver keeps its state and sets up the session (`x-` parameters of a URL).
     public typealias Configuration = PostgresMigrationConfiguration
 
@@ -321,6 +322,8 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
     public func waitForReplicas(timeout: Duration) async throws -> [ReplicaStatus] {
         try await engine.waitForReplicas(timeout: timeout)
     }
+    /// The INVALID indexes of the current schema (a failed `CREATE INDEX CONCURRENTLY`), each with its DROP.
+    public func invalidObjects() async throws -> [InvalidObject] { try await engine.invalidObjects() }
 
     /// Closes the connection. Calling it again does nothing.
     public func close() async throws {

@@ -19,11 +19,14 @@ public struct ModelDirectory: Sendable {
             }
         }
 
-        public var description: String {
+        public var description: String { "\(kind) \(name)" }
+
+        /// `created`, `updated` or `removed`: the word `migrate models` prints, and `--json`'s `change`.
+        public var kind: String {
             switch self {
-            case .created(let name): "created \(name)"
-            case .updated(let name): "updated \(name)"
-            case .removed(let name): "removed \(name)"
+            case .created: "created"
+            case .updated: "updated"
+            case .removed: "removed"
             }
         }
     }

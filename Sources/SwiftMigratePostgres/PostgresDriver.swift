@@ -29,7 +29,7 @@ import Synchronization
 /// One connection serves everything, so the session-level advisory lock, `SET` statements and transactions all
 /// apply to the statements the runner executes. The advisory lock is per session, so one leased connection for
 /// the whole run is right.
-public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading, CatalogReading, ReplicaWaiting {
+public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, SchemaReading, CatalogReading, ReplicaWaiting, InvalidObjectReporting {
     /// How the driver keeps its state and sets up the session (`x-` parameters of a URL).
     public typealias Configuration = PostgresMigrationConfiguration
 
@@ -227,6 +227,8 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
     public func waitForReplicas(timeout: Duration) async throws -> [ReplicaStatus] {
         try await engine.waitForReplicas(timeout: timeout)
     }
+    /// The INVALID indexes of the current schema (a failed `CREATE INDEX CONCURRENTLY`), each with its DROP.
+    public func invalidObjects() async throws -> [InvalidObject] { try await engine.invalidObjects() }
 
     /// Closes a connection the driver opened. A lent connection is handed back as it came: an open transaction
     /// is rolled back, the lock released, the timeouts the driver set put back; it stays open.

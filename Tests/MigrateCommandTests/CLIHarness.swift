@@ -7,6 +7,12 @@ struct CLIResult: CustomStringConvertible {
     var stdout: String
     var stderr: String
     var all: String { stdout + stderr }
+    /// Standard error without `up`'s first line, `migrating URL (ORIGIN)` (issue 18): what follows it, golang-migrate's
+    /// progress lines or an error.
+    var afterMigratingLine: String {
+        guard stderr.hasPrefix("migrating "), let newline = stderr.firstIndex(of: "\n") else { return stderr }
+        return String(stderr[stderr.index(after: newline)...])
+    }
     var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
 }
 
@@ -31,11 +37,13 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
     }
 
-    /// This process's environment without DATABASE_URL and POSTGRES_DSN (a test names its database), plus `extra`.
-    static func childEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+    /// This process's environment without DATABASE_URL and POSTGRES_DSN (a test names its database) and without
+    /// `unsetting`, plus `extra`.
+    static func childEnvironment(_ extra: [String: String] = [:], unsetting: Set<String> = []) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = nil
         environment["POSTGRES_DSN"] = nil
+        for name in unsetting { environment[name] = nil }
         return environment.merging(extra) { $1 }
     }
 
@@ -43,9 +51,11 @@ enum CLI {
     /// given), feeding `input` on standard input, and waits for it.
     @discardableResult
     static func run(
-        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], input: String? = nil
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+        unsetting: Set<String> = [], input: String? = nil
     ) throws -> CLIResult {
-        try RunningCLI(arguments, in: directory, environment: environment, input: input).finish(timeout: 300)
+        try RunningCLI(arguments, in: directory, environment: environment, unsetting: unsetting, input: input)
+            .finish(timeout: 300)
     }
 }
 
@@ -55,11 +65,12 @@ final class RunningCLI: @unchecked Sendable {
     private let out = Pipe(), err = Pipe()
 
     init(
-        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], input: String? = nil
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+        unsetting: Set<String> = [], input: String? = nil
     ) throws {
         process.executableURL = CLI.binary
         process.arguments = arguments
-        process.environment = CLI.childEnvironment(environment)
+        process.environment = CLI.childEnvironment(environment, unsetting: unsetting)
         if let directory { process.currentDirectoryURL = directory }
         let inPipe = Pipe()
         process.standardOutput = out

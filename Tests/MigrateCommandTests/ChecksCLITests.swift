@@ -100,7 +100,7 @@ import Testing
         let problems = text.stdout.split(separator: "\n").map(String.init)
         #expect(problems.count == 2)
         #expect(problems[0].hasPrefix("\(migrations)/1_a.up.sql: error[modified]: changed after it was applied (recorded checksum "))
-        #expect(problems[1] == "\(migrations)/2_b.up.sql: error[out-of-order]: version 2 was never applied but the database is already at version 3, so `up` would skip it; move it after the last version with `migrate renumber`")
+        #expect(problems[1] == "\(migrations)/2_b.up.sql: error[out-of-order]: version 2 was never applied but the database is already at version 3, so `up` refuses to run; move it after the last version with `migrate renumber`, or apply it where it stands with -allow-out-of-order")
         #expect(text.stderr == "validate: 2 problems in the files and the database\n")
 
         let json = try CLI.run(base + ["validate", "--json"])
@@ -125,13 +125,19 @@ import Testing
         try dir.write(["4_d.up.sql": "CREATE TABLE d (id int);\n", "4_d.down.sql": "DROP TABLE d;\n"])
         let refused = try CLI.run(base + ["up"])
         #expect(refused.status == 1, "\(refused)")
-        #expect(refused.stderr.hasPrefix("\(migrations)/1_a.up.sql:1:1: error: applied migration 1 (a) was changed after it ran"))
+        #expect(refused.afterMigratingLine.hasPrefix("\(migrations)/1_a.up.sql:1:1: error: applied migration 1 (a) was changed after it ran"))
         #expect(refused.stderr.contains("to migrate anyway, pass -allow-modified"))
         #expect(try SQLite3.query(dir.path("app.db"), "SELECT version, dirty FROM schema_migrations") == "3|0")
+        // Past the changed file, `up` still refuses (issue 18): 2 was never applied and would be skipped.
+        let outOfOrder = try CLI.run(base + ["up", "-allow-modified"])
+        #expect(outOfOrder.status == 1 && outOfOrder.stderr.contains("2_b.up.sql (version 2) was never applied"), "\(outOfOrder)")
         // golang-migrate's position (before the command) and after it.
-        let allowed = try CLI.run(["-path", migrations, "-database", "sqlite://\(dir.path("app.db"))", "-allow-modified", "up"])
+        let allowed = try CLI.run([
+            "-path", migrations, "-database", "sqlite://\(dir.path("app.db"))", "-allow-modified", "up", "-allow-out-of-order",
+        ])
         #expect(allowed.status == 0, "\(allowed)")
-        #expect(allowed.stderr.hasPrefix("4/u d ("))
+        #expect(allowed.afterMigratingLine.hasPrefix("2/u b ("))
+        #expect(allowed.stderr.contains("\n4/u d ("))
         #expect(try SQLite3.query(dir.path("app.db"), "SELECT version, dirty FROM schema_migrations") == "4|0")
         #expect(try CLI.run(base + ["down", "1"]).status == 0)
         #expect(try CLI.run(base + ["up", "-allow-modified"]).status == 0)
@@ -292,7 +298,7 @@ import Testing
         ])
         let up = try CLI.run(base + ["up"])
         #expect(up.status == 0, "\(up)")
-        #expect(up.stderr.hasPrefix("4/u b ("))
+        #expect(up.afterMigratingLine.hasPrefix("4/u b ("))
         #expect(try CLI.run(base + ["validate"]).status == 0)
     }
 }
@@ -368,7 +374,7 @@ import Testing
         ])
         let text = try CLI.run(base + ["validate"])
         #expect(text.status == 1, "\(text)")
-        #expect(text.stdout == "\(migrations)/2_b.up.sql: error[out-of-order]: version 2 was never applied but the database is already at version 3, so `up` would skip it; move it after the last version with `migrate renumber`\n")
+        #expect(text.stdout == "\(migrations)/2_b.up.sql: error[out-of-order]: version 2 was never applied but the database is already at version 3, so `up` refuses to run; move it after the last version with `migrate renumber`, or apply it where it stands with -allow-out-of-order\n")
         try dir.write(["1_a.up.sql": "CREATE TABLE a (id bigint);\n"])
         let json = try CLI.run(base + ["validate", "--json"])
         #expect(json.status == 1)
@@ -383,11 +389,14 @@ import Testing
         try dir.write(["4_d.up.sql": "CREATE TABLE d (id int);\n"])
         let refused = try CLI.run(base + ["up"])
         #expect(refused.status == 1)
-        #expect(refused.stderr.hasPrefix("\(migrations)/1_a.up.sql:1:1: error: applied migration 1 (a) was changed after it ran"))
+        #expect(refused.afterMigratingLine.hasPrefix("\(migrations)/1_a.up.sql:1:1: error: applied migration 1 (a) was changed after it ran"))
         #expect(refused.stderr.contains("-allow-modified"))
         #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "3|f")
-        let allowed = try CLI.run(base + ["up", "-allow-modified"])
+        // Issue 18: 2 was never applied, so `up` also needs -allow-out-of-order (which applies it first).
+        #expect(try CLI.run(base + ["up", "-allow-modified"]).stderr.contains("2_b.up.sql (version 2) was never applied"))
+        let allowed = try CLI.run(base + ["up", "-allow-modified", "-allow-out-of-order"])
         #expect(allowed.status == 0, "\(allowed)")
+        #expect(allowed.afterMigratingLine.hasPrefix("2/u b ("), "\(allowed)")
         #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "4|f")
     }
 

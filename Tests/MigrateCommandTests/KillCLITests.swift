@@ -217,7 +217,7 @@ import Testing
             }
             let resumed = try CLI.run(base + ["up"])
             if version == Self.migrationCount && state?.dirty == false {
-                #expect(resumed.status == 0 && resumed.stderr == "no change\n", "\(context): \(resumed)")
+                #expect(resumed.status == 0 && resumed.afterMigratingLine == "no change\n", "\(context): \(resumed)")
             } else {
                 #expect(resumed.status == 0, "\(context): \(resumed)")
             }

@@ -23,7 +23,7 @@ import Testing
         let db = dir.path("app.db")
         let result = try CLI.run(["-path", migrations, "-database", "sqlite://\(db)", "up"])
         #expect(result.status == 0, "\(result)")
-        let lines = result.stderr.split(separator: "\n").map(String.init)
+        let lines = result.afterMigratingLine.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines[0].hasPrefix("1/u create_users ("))
         #expect(lines[1].hasPrefix("2/u create_posts ("))
@@ -34,7 +34,7 @@ import Testing
 
         let again = try CLI.run(["-path", migrations, "-database", "sqlite://\(db)", "up"])
         #expect(again.status == 0)
-        #expect(again.stderr == "no change\n")
+        #expect(again.afterMigratingLine == "no change\n")
     }
 
     @Test func versionStatusAndJSON() throws {

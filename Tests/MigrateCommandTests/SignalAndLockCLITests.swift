@@ -61,7 +61,7 @@ import Testing
         try "CREATE TABLE sleepy (id int);\n".write(toFile: migrations + "/2_sleepy.up.sql", atomically: true, encoding: .utf8)
         let resumed = try CLI.run(["-path", migrations, "-database", db.url, "up"])
         #expect(resumed.status == 0, "\(resumed)")
-        #expect(resumed.stderr.hasPrefix("2/u sleepy ("), "\(resumed)")
+        #expect(resumed.afterMigratingLine.hasPrefix("2/u sleepy ("), "\(resumed)")
     }
 
     /// A signal while another migrator holds the lock stops the wait at once (it used to wait for the lock, then
@@ -135,7 +135,7 @@ import Testing
         let second = try CLI.run(["-path", migrations, "-database", db.url, "-lock-timeout", "0", "up"])
         first.resume()
         #expect(second.status == 1)
-        #expect(second.stderr == "error: timeout: can't acquire database lock\n")
+        #expect(second.afterMigratingLine == "error: timeout: can't acquire database lock\n")
         #expect(first.finish(timeout: 120).status == 0)
         #expect(try db.query("SELECT version FROM schema_migrations") == "2")
     }
@@ -155,7 +155,7 @@ import Testing
         first.resume()
         #expect(Date().timeIntervalSince(start) >= 1.9, "waited for the lock before giving up")
         #expect(second.status == 1)
-        #expect(second.stderr == "error: timeout: can't acquire database lock\n")
+        #expect(second.afterMigratingLine == "error: timeout: can't acquire database lock\n")
         #expect(first.finish(timeout: 60).status == 0)
     }
 
@@ -212,7 +212,7 @@ import Testing
         let second = try CLI.run(["-path", migrations, "-database", "sqlite://\(db)", "-lock-timeout", "1", "up"])
         first.resume()
         #expect(second.status == 1)
-        #expect(second.stderr.hasPrefix("error: timeout: can't acquire database lock\n"), "\(second)")
+        #expect(second.afterMigratingLine.hasPrefix("error: timeout: can't acquire database lock\n"), "\(second)")
         #expect(first.finish(timeout: 120).status == 0)
         #expect(try SQLite3.query(db, "SELECT version, dirty FROM schema_migrations") == "1|0")
     }

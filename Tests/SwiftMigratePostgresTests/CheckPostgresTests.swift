@@ -41,9 +41,15 @@ import Testing
                 #expect(error?.location?.file == "memory/1_accounts.up.sql")
                 #expect(try await db.rows("SELECT version::text, dirty::text FROM schema_migrations") == before)
                 #expect(before == [["3", "false"]])
-                // Allowed, up still has nothing to do: 2 lies below the current version (golang-migrate's rule).
-                #expect(try await Self.migrator(driver, files, .init(allowModified: true)).up().isEmpty)
+                // Allowed, up still refuses: 2 lies below the current version and never ran (golang-migrate would
+                // skip it for ever); allowed out of order too, it runs and the version stays.
+                let late = await migrateError { try await Self.migrator(driver, files, .init(allowModified: true)).up() }
+                #expect(late?.code == .outOfOrder)
                 #expect(try await db.rows("SELECT count(*)::text FROM pg_tables WHERE tablename = 'late'") == [["0"]])
+                let both = Migrator.Configuration(allowModified: true, allowOutOfOrder: true)
+                #expect(try await Self.migrator(driver, files, both).up().map(\.version) == [2])
+                #expect(try await db.rows("SELECT count(*)::text FROM pg_tables WHERE tablename = 'late'") == [["1"]])
+                #expect(try await db.rows("SELECT version::text, dirty::text FROM schema_migrations") == before)
             }
         }
     }

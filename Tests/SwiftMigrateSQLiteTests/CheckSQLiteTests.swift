@@ -55,7 +55,7 @@ import Testing
             #expect(problems.map(\.kind) == [.modified, .outOfOrder, .dirty, .missingFromSource])
             #expect(problems.map(\.version) == [2, 3, 4, 4])
             #expect(problems.map(\.path) == ["memory/2_posts.up.sql", "memory/3_late.up.sql", nil, nil])
-            #expect(problems[1].message == "version 3 was never applied but the database is already at version 4, so `up` would skip it; move it after the last version with `migrate renumber`")
+            #expect(problems[1].message == "version 3 was never applied but the database is already at version 4, so `up` refuses to run; move it after the last version with `migrate renumber`, or apply it where it stands with -allow-out-of-order")
             #expect(problems[3].message == "version 4 (vacuum) is applied in the database but has no file in memory; restore its files")
             #expect(problems[2].message.hasPrefix("the database is dirty at version 4"))
             // validate reads only.

@@ -1,1 +1,1 @@
--- irreversible
+-- migrate:irreversible

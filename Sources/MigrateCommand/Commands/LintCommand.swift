@@ -8,16 +8,19 @@ struct LintCommand: AsyncParsableCommand {
         abstract: "Check the migration files for locking and safety problems, like a compiler.",
         discussion: """
             Prints `FILE:LINE:COL: warning[RULE-ID]: MESSAGE` and the safe recipe for each finding; every rule, \
-            with an example, is in docs/lint.md. Rules cover the guide's practices (missing down files, DDL mixed \
-            with data changes, destructive statements without a note, CREATE INDEX without CONCURRENTLY, \
-            CONCURRENTLY inside a transaction) and PostgreSQL locking (SET NOT NULL, volatile defaults, foreign keys \
-            and checks without NOT VALID, type changes, renames, no lock_timeout, char(n), timestamp without time \
-            zone, 32-bit primary keys), plus SQLite's ALTER TABLE limits.
+            with an example, is in docs/lint.md. Rules cover the guide's practices (missing or empty down files, \
+            files that look like migrations but are ignored, DDL mixed with data changes, destructive statements \
+            without a note, CREATE INDEX without CONCURRENTLY, CONCURRENTLY inside a transaction or beside other \
+            statements) and PostgreSQL locking (SET NOT NULL, NOT NULL columns without a default, volatile \
+            defaults, foreign keys and checks without NOT VALID, type changes, renames, no lock_timeout, char(n), \
+            timestamp without time zone, 32-bit primary keys), plus SQLite's ALTER TABLE limits.
 
             Silence one finding with `-- migrate:lint-ignore RULE-ID` on the line above the statement; acknowledge \
-            a DROP or TRUNCATE with `-- migrate:destructive REASON`.
-            The dialect comes from -database when given (no connection is made unless -database is given), else \
-            from -dialect (default postgres). With -database, applied migrations whose file changed are errors \
+            a DROP or TRUNCATE with `-- migrate:destructive REASON`; mark a migration that cannot be undone with a \
+            `-- migrate:irreversible` line in its down file.
+
+            The dialect comes from -database when given (a connection is made only then), else from -dialect \
+            (default postgres). With -database, applied migrations whose file changed are errors \
             (modified-applied-migration). With -db-lock-timeout, missing-lock-timeout is silent (the tool sets it).
 
             Exit codes: 0 no errors (warnings allowed, unless --strict); 1 errors found.
@@ -52,8 +55,8 @@ struct LintCommand: AsyncParsableCommand {
             try await session.run { migrator in linted = try await migrator.lint(configuration) }
         } else {
             try await session.reportingErrors {
-                let migrations = try DirectorySource(path: try options.migrationsDirectory()).load().migrations
-                linted = Linter(configuration: configuration).lint(migrations)
+                let loaded = try DirectorySource(path: try options.migrationsDirectory()).load()
+                linted = Linter(configuration: configuration).lint(loaded)
             }
         }
         guard let report = linted else { throw ExitCode.failure }

@@ -13,7 +13,14 @@ private func migrationCount(_ limit: UInt, command: String) throws -> Int {
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up", abstract: "Apply all or N up migrations.",
-        discussion: "With N, applies at most N and fails with `limit K short` when fewer than N were pending."
+        discussion: """
+            With N, applies at most N and fails with `limit K short` when fewer than N were pending. The first line \
+            names the database and where its URL came from (-database, DATABASE_URL or POSTGRES_DSN).
+
+            Refuses, changing nothing, when the database is dirty, when an applied migration's file changed \
+            (-allow-modified), or when a file below the current version was never applied: golang-migrate would \
+            skip it for ever; move it with `migrate renumber`, or apply it with -allow-out-of-order.
+            """
     )
     @OptionGroup var options: GlobalOptions
     @Argument(help: "How many migrations to apply (default: all pending).") var limit: UInt?
@@ -27,10 +34,13 @@ struct UpCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try Session(options)
         let request: MigrationRequest = if let limit { .up(try migrationCount(limit, command: "up")) } else { .upAll }
+        let origin = try options.databaseText().origin
         try await session.run(prefetching: request.directionsRead) { migrator in
             if dryRun {
                 return try await PlanReport.print(request, migrator: migrator, console: session.console)
             }
+            // Which database, and from where: DATABASE_URL and POSTGRES_DSN are easy to mix up.
+            session.console.error("migrating \(migrator.driver.displayURL) (\(origin))")
             let applied = try await migrator.run(request, singleTransaction: singleTransaction)
             session.reportNoChange(applied)
             if singleTransaction && !applied.isEmpty {
@@ -43,10 +53,14 @@ struct UpCommand: AsyncParsableCommand {
 struct DownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "down", abstract: "Apply all or N down migrations.",
-        discussion: "`down` alone asks for confirmation before reverting everything; `down -all` does not ask."
+        discussion: """
+            `down` alone asks for confirmation before reverting everything; `down -all` does not ask. A version \
+            without a down file only moves the version, and a down file without statements undoes nothing: both \
+            are said on the progress line.
+            """
     )
     @OptionGroup var options: GlobalOptions
-    @Flag(name: .customLong("all"), help: "Apply all down migrations without asking.") var all = false
+    @Flag(name: .customLong("all"), help: "Revert every applied migration without asking.") var all = false
     @Argument(help: "How many migrations to revert.") var limit: UInt?
     @Flag(name: .customLong("dry-run"), help: "Print what would run (see `plan`) and change nothing.") var dryRun = false
 
@@ -77,7 +91,10 @@ struct DownCommand: AsyncParsableCommand {
 }
 
 struct GotoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "goto", abstract: "Migrate to version V.")
+    static let configuration = CommandConfiguration(
+        commandName: "goto", abstract: "Migrate up or down to version V.",
+        discussion: "V must be a version in the source. Going up is refused as `up` refuses (see `migrate up --help`)."
+    )
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The version to migrate to; it must exist in the source.") var version: UInt64
     @Flag(name: .customLong("dry-run"), help: "Print what would run (see `plan`) and change nothing.") var dryRun = false
@@ -96,8 +113,11 @@ struct GotoCommand: AsyncParsableCommand {
 
 struct ForceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "force", abstract: "Set version V but don't run migration (ignores dirty state).",
-        discussion: "Use after repairing a dirty database by hand. `force -1` means no migration applied."
+        commandName: "force", abstract: "Record version V without running any migration, and clear the dirty flag.",
+        discussion: """
+            Use it after repairing a dirty database by hand: `status` says which version to force. `force -1` \
+            records that no migration is applied.
+            """
     )
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The version to record, or -1 for none.") var version: String
@@ -116,11 +136,11 @@ struct ForceCommand: AsyncParsableCommand {
 
 struct DropCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "drop", abstract: "Drop everything inside the database's current schema.",
+        commandName: "drop", abstract: "Drop everything in the database's current schema, the migration tables included.",
         discussion: "Asks for confirmation unless -f is given."
     )
     @OptionGroup var options: GlobalOptions
-    @Flag(name: .customShort("f"), help: "Bypass the confirmation prompt.") var force = false
+    @Flag(name: .customShort("f"), help: "Drop without asking for confirmation.") var force = false
 
     func run() async throws {
         let session = try Session(options)

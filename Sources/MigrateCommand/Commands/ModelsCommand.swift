@@ -18,13 +18,13 @@ struct ModelsCommand: AsyncParsableCommand {
             hold what the models share. The same schema always gives the same bytes.
 
             -table takes shell patterns (`*`, `?`) and may repeat; without it (or with `*`) every table and view is \
-            generated and generated files of tables that are gone are removed. \
-            -type maps a PostgreSQL type with no built-in mapping (interval, citext, ...) to a Swift type that \
+            generated and generated files of tables that are gone are removed. -type maps a PostgreSQL type with no built-in mapping (interval, citext, ...) to a Swift type that \
             conforms to PostgresCodable; a column of an unmapped type is an error naming it.
 
             -check writes nothing and exits 1 when a generated file would change, is missing, or belongs to a \
             table that is gone (each is printed), 0 when the models are up to date, and 2 when the database \
-            cannot be reached. In CI, after migrating a fresh database:
+            cannot be reached. --json prints the same as JSON on standard output. In CI, after migrating a fresh \
+            database:
               migrate -path migrations -database "$POSTGRES_DSN" up
               migrate models -database "$POSTGRES_DSN" -dir Sources/Models -check
 
@@ -44,6 +44,8 @@ struct ModelsCommand: AsyncParsableCommand {
     var types: [String] = []
     @Flag(name: .customLong("check"), help: "Write nothing; exit 1 when the models differ from the schema.")
     var check = false
+    @Flag(name: .customLong("json"), help: "Print what was written (or, with -check, what differs) as JSON on standard output.")
+    var json = false
 
     func typeOverrides() throws -> [String: String] {
         var result: [String: String] = [:]
@@ -66,7 +68,16 @@ struct ModelsCommand: AsyncParsableCommand {
             let files = try generator.files(for: catalog)
             let output = ModelDirectory(path: directory)
             let removingStale = generator.configuration.coversEveryRelation
-            if check {
+            if json {
+                let changes = check
+                    ? try output.check(files, removingStale: removingStale) : try output.write(files, removingStale: removingStale)
+                let kept = check ? [] : changes.compactMap(output.orphanedCustomFile(after:))
+                console.output(try ModelsReport(
+                    directory: directory, check: check, upToDate: changes.isEmpty,
+                    changes: changes.map { .init(change: $0.kind, file: $0.name) }, orphanedCustomFiles: kept
+                ).json())
+                if check && !changes.isEmpty { throw ExitCode.failure }
+            } else if check {
                 let changes = try output.check(files, removingStale: removingStale)
                 for change in changes {
                     switch change {
@@ -108,8 +119,30 @@ struct ModelsCommand: AsyncParsableCommand {
             }
         } catch let error as MigrateError {
             session.console.error(error.rendered())
-            let unreachable: [MigrateError.Code] = [.connection, .invalidURL, .unsupportedScheme]
-            throw unreachable.contains(error.code) ? ExitCode(2) : ExitCode.failure
+            throw error.meansUnreachable ? ExitCode(2) : ExitCode.failure
         }
+    }
+}
+
+/// `models --json`: `{"changes": [{"change": "updated", "file": "OrdersModel.generated.swift"}], "check": true,
+/// "directory": "Sources/Models", "orphanedCustomFiles": [], "upToDate": false}`.
+struct ModelsReport: Encodable {
+    struct Change: Encodable {
+        var change: String
+        var file: String
+    }
+
+    var directory: String
+    var check: Bool
+    /// With -check: nothing differs; otherwise: nothing had to be written.
+    var upToDate: Bool
+    var changes: [Change]
+    /// Your files (NAMEModel.swift) whose table is gone: kept, to delete or move by hand.
+    var orphanedCustomFiles: [String]
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

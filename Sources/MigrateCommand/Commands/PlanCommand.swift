@@ -9,9 +9,10 @@ struct PlanCommand: AsyncParsableCommand {
         discussion: """
             For each migration that would run: its version and direction, its file, whether it runs in one \
             transaction or statement by statement outside one (and why: CREATE INDEX CONCURRENTLY, VACUUM, ...), \
-            its statement count, and the lint findings of that file (docs/lint.md). Reads the database's version; takes no lock, creates no table, runs no \
-            migration. The same checks as a real run apply first: a dirty database, a modified applied file, a \
-            file that cannot be split all fail here too.
+            its statement count, and the lint findings of that file (docs/lint.md). Reads the database's version; \
+            takes no lock, creates no table, runs no migration. The same checks as a real run apply first: a dirty \
+            database, a modified applied file, a file below the current version that never ran, a file that cannot \
+            be split all fail here too.
 
             Forms:
               migrate plan                 what `up` would run
@@ -19,18 +20,21 @@ struct PlanCommand: AsyncParsableCommand {
               migrate plan down N          what `down N` would run
               migrate plan down -all       what `down -all` would run
               migrate plan goto V          what `goto V` would run
+
             `up --dry-run`, `down --dry-run N` and `goto --dry-run V` print the same.
             """
     )
     @OptionGroup var options: GlobalOptions
     @Flag(name: .customLong("all"), help: "With `down`: every applied migration.") var all = false
+    @Flag(name: .customLong("json"), help: "Print the plan as JSON (the database, the versions, each step with its file, mode, statement count and lint findings).")
+    var json = false
     @Argument(help: "up [N] | down N | down -all | goto V (default: up).") var words: [String] = []
 
     func run() async throws {
         let request = try Self.request(words, all: all)
         let session = try Session(options)
         try await session.run { migrator in
-            try await PlanReport.print(request, migrator: migrator, console: session.console)
+            try await PlanReport.print(request, migrator: migrator, console: session.console, json: json)
         }
     }
 
@@ -60,9 +64,34 @@ struct PlanCommand: AsyncParsableCommand {
 /// The dry-run table shared by `plan` and `--dry-run`.
 enum PlanReport {
     /// Prints the plan; exits 1 (like the real run would) when the run would end with an error (`limit N short`).
-    static func print(_ request: MigrationRequest, migrator: Migrator, console: Console) async throws {
+    static func print(_ request: MigrationRequest, migrator: Migrator, console: Console, json: Bool = false) async throws {
         let preview = try await migrator.preview(request)
         let database = migrator.driver.displayURL
+        if json {
+            struct Report: Encodable {
+                var database: String
+                var plan: MigrationPreview
+                func encode(to encoder: any Encoder) throws {
+                    // The preview's keys at the top level, with the database beside them.
+                    try plan.encode(to: encoder)
+                    var container = encoder.container(keyedBy: Key.self)
+                    try container.encode(database, forKey: Key(stringValue: "database"))
+                }
+                struct Key: CodingKey {
+                    var stringValue: String
+                    init(stringValue: String) { self.stringValue = stringValue }
+                    var intValue: Int? { nil }
+                    init?(intValue: Int) { nil }
+                }
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            console.output(String(decoding: try encoder.encode(Report(database: database, plan: preview)), as: UTF8.self))
+            if let error = preview.trailingError {
+                throw MigrateError(error.code, "\(error.message): the run would stop with this error after the steps above")
+            }
+            return
+        }
         let from = preview.current.version.map { "version \($0)" } ?? "no version"
         guard !preview.steps.isEmpty else {
             console.output("\(database): \(from), nothing to run (no change)")

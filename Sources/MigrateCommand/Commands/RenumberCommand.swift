@@ -8,14 +8,14 @@ struct RenumberCommand: AsyncParsableCommand {
         abstract: "Move conflicting or out-of-order migrations that are not applied to the next free versions.",
         discussion: """
             The guide's "two developers both created 003": after a merge, two migrations share a version, or a \
-            file sits below versions the database already applied (golang-migrate would skip it for ever).
-            renumber moves them after the highest version, in order, keeping the digit width (003 -> 006) and the \
-            up/down pair together, and prints every rename. Inside a git work tree, tracked files move with \
-            `git mv`. A migration the database applied never moves.
+            file sits below versions the database already applied (golang-migrate would skip it for ever; `up` \
+            refuses). renumber moves them after the highest version, in order, keeping the digit width \
+            (003 -> 006) and the up/down pair together, and prints every rename. Inside a git work tree, tracked \
+            files move with `git mv`. A migration the database applied never moves.
 
             Which of two conflicting migrations keeps its version: the one the database applied (with \
-            -database), else the one committed to git first, else the first by file name.
-            Out-of-order files are found only with -database (from swift-migrate's history table).
+            -database), else the one committed to git first, else the first by file name. Out-of-order files are \
+            found only with -database (from swift-migrate's history table).
 
             Examples:
               migrate -path migrations renumber --dry-run

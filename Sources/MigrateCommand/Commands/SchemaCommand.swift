@@ -19,6 +19,7 @@ struct SchemaCommand: AsyncParsableCommand {
               migrate -path migrations -database "$POSTGRES_DSN" up
               migrate -database "$POSTGRES_DSN" schema > migrations/schema.txt
               git diff migrations/schema.txt
+
             In CI, apply the migrations to an empty database, regenerate the file and fail on a difference \
             (`git diff --exit-code migrations/schema.txt`).
 

@@ -5,24 +5,27 @@ import SwiftMigrate
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check the migration files and how they match the database; exit 1 listing every problem.",
+        abstract: "Check the migration files and how they match the database, listing every problem.",
         discussion: """
-            Problems (the id is printed in brackets):
-              duplicate-version    two migrations claim one version (two branches both created 003_...): `migrate renumber`
+            Problems, by the id printed in brackets:
+              duplicate-version    two migrations claim one version: `migrate renumber`
               missing-down         an up file without a down file
+              empty-down           a down file with no statements and no irreversible mark
               missing-up           a down file without an up file
-              invalid-script       a file that cannot be split into statements (unterminated quote, psql meta-command)
-              modified             an applied migration's file changed since it ran (checksums in the history table;
-                                   line endings and trailing whitespace do not count)
+              invalid-script       a file that cannot be split into statements
+              ignored-file         a file that looks like a migration but is ignored
+              modified             an applied migration's file changed since it ran
               missing-from-source  the database applied a version that has no file
-              out-of-order         a file below the current version that was never applied (golang-migrate would skip it
-                                   for ever): `migrate renumber`
+              out-of-order         a file below the current version that never ran
               dirty                the database is dirty
-            Without a database (no -database, DATABASE_URL or POSTGRES_DSN) only the files are checked.
-            Reads only: takes no lock and creates nothing.
 
-            Output: `FILE: error[ID]: MESSAGE` per problem on standard output, or --json. Exit codes: 0 no problem,
-            1 problems found or the check could not run.
+            Each message says what to do. Checksums ignore line endings and trailing whitespace. Without a \
+            database (no -database, DATABASE_URL or POSTGRES_DSN) only the files are checked. Reads only: takes \
+            no lock and creates nothing.
+
+            Output: `FILE: error[ID]: MESSAGE` per problem on standard output, or --json. Exit codes: 0 no \
+            problem; 1 problems found (or the files cannot be read); 2 the database cannot be reached, or a usage \
+            error.
             """
     )
     @OptionGroup var options: GlobalOptions
@@ -43,7 +46,8 @@ struct ValidateCommand: AsyncParsableCommand {
         var count = 0
         var checkedDatabase = false
         if options.hasDatabase {
-            try await session.run { migrator in
+            // Exit 2 when the database cannot be reached: "could not check" is not "problems found".
+            try await session.run(unreachableExitCode: 2) { migrator in
                 problems = try await migrator.validate()
                 count = try migrator.source.loadCollectingDuplicates().migrations.count
                 checkedDatabase = true

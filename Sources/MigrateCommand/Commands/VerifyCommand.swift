@@ -20,8 +20,9 @@ struct VerifyCommand: AsyncParsableCommand {
                     index public.idx_positions_status still exists after 4 down
 
             Exit codes: 0 every down restores the schema; 1 a migration failed verification or could not run.
+
             Example (CI):
-              migrate -path migrations -database "postgres://postgres@localhost:5432/postgres?sslmode=disable" verify
+              migrate -path migrations -database "$POSTGRES_DSN" verify
             """
     )
     @OptionGroup var options: GlobalOptions

@@ -15,7 +15,7 @@ struct GlobalOptions: ParsableArguments {
     var source: String?
 
     @Option(name: .customLong("database"), help: ArgumentHelp(
-        "Database URL: postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=disable or sqlite://PATH. Default: $DATABASE_URL, then $POSTGRES_DSN.",
+        "Database URL: postgres://USER@HOST:PORT/DB?sslmode=disable (a password goes after USER: and is never printed) or sqlite://PATH. Default: $DATABASE_URL, else $POSTGRES_DSN (both set to different URLs is an error).",
         valueName: "url"
     ))
     var database: String?
@@ -57,10 +57,13 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("allow-modified"), help: "Migrate although an applied migration's file changed since it ran (see `validate`).")
     var allowModified = false
 
+    @Flag(name: .customLong("allow-out-of-order"), help: "Apply migrations below the current version that were never applied (added after later ones ran), before the pending ones, instead of refusing (see `renumber`).")
+    var allowOutOfOrder = false
+
     @Option(name: .customLong("prefetch"), help: .hidden)
     var prefetch: UInt = 10
 
-    @Flag(name: .customLong("verbose"), help: "Print verbose logging: each statement's mode and timings.")
+    @Flag(name: .customLong("verbose"), help: "Log each migration's mode (in a transaction or not) and the total time.")
     var verbose = false
 
     /// The largest -lock-timeout (seconds) and -lock-retries: 68 years, or as many retries, is more than any
@@ -98,14 +101,30 @@ struct GlobalOptions: ParsableArguments {
         return database != nil || environment["DATABASE_URL"].nonEmpty != nil || environment["POSTGRES_DSN"].nonEmpty != nil
     }
 
-    /// The database URL: -database, else $DATABASE_URL, else $POSTGRES_DSN (the guide's variable).
-    func databaseURL() throws -> DatabaseURL {
+    /// The database URL as given, and where it came from (`-database`, `DATABASE_URL` or `POSTGRES_DSN`, the
+    /// guide's variable). Both variables set to different URLs is a usage error: which one wins is a guess that
+    /// could migrate the wrong database.
+    func databaseText() throws -> (text: String, origin: String) {
+        if let database { return (database, "-database") }
         let environment = ProcessInfo.processInfo.environment
-        guard let text = database ?? environment["DATABASE_URL"].nonEmpty ?? environment["POSTGRES_DSN"].nonEmpty else {
+        let fromDatabaseURL = environment["DATABASE_URL"].nonEmpty, fromDSN = environment["POSTGRES_DSN"].nonEmpty
+        if let fromDatabaseURL, let fromDSN, fromDatabaseURL != fromDSN {
+            let shown = { (text: String) in (try? DatabaseURL(text))?.redacted ?? DatabaseURL.redact(text) }
             throw ValidationError(
-                "no database: pass -database URL (e.g. sqlite://app.db or postgres://user:pass@localhost:5432/db?sslmode=disable), or set DATABASE_URL or POSTGRES_DSN"
+                "DATABASE_URL (\(shown(fromDatabaseURL))) and POSTGRES_DSN (\(shown(fromDSN))) are both set and name "
+                    + "different databases: pass -database URL to choose, or unset one of them"
             )
         }
+        if let fromDatabaseURL { return (fromDatabaseURL, "DATABASE_URL") }
+        if let fromDSN { return (fromDSN, "POSTGRES_DSN") }
+        throw ValidationError(
+            "no database: pass -database URL (e.g. sqlite://app.db or postgres://user:pass@localhost:5432/db?sslmode=disable), or set DATABASE_URL or POSTGRES_DSN"
+        )
+    }
+
+    /// The database URL: -database, else $DATABASE_URL or $POSTGRES_DSN (``databaseText()``).
+    func databaseURL() throws -> DatabaseURL {
+        let text = try databaseText().text
         let url = try DatabaseURL(text)
         var extra: [(String, String)] = []
         if let dbLockTimeout { extra.append(("x-lock-timeout", try Self.milliseconds(dbLockTimeout, flag: "-db-lock-timeout"))) }

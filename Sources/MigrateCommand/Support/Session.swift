@@ -24,10 +24,17 @@ struct Session {
     ///
     /// With `prefetching`, the migration files of those directions are read while the database opens (the
     /// command's migrator then loads them from ``PrefetchingSource``): give the directions the command reads.
-    func run(prefetching directions: Set<Direction>? = nil, _ body: (Migrator) async throws -> Void) async throws {
+    ///
+    /// With `unreachableExitCode`, an error that means the database was never reached
+    /// (``MigrateError/meansUnreachable``) exits with that code instead of 1 (checks that tell "problems found"
+    /// from "could not check").
+    func run(
+        prefetching directions: Set<Direction>? = nil, unreachableExitCode: Int32? = nil,
+        _ body: (Migrator) async throws -> Void
+    ) async throws {
         let url = try options.databaseURL()
         let directory = try options.migrationsDirectory()
-        try await reportingErrors {
+        try await reportingErrors(unreachableExitCode: unreachableExitCode) {
             let source: any MigrationSource = directions.map { PrefetchingSource(DirectorySource(path: directory), reading: $0) }
                 ?? DirectorySource(path: directory)
             try await drivers.withDriver(url: url, logger: logger) { driver in
@@ -55,7 +62,8 @@ struct Session {
             configuration: .init(
                 // In range: GlobalOptions.validate() checked both against largestCount.
                 lockTimeout: .seconds(Int64(options.lockTimeout)), allowModified: options.allowModified,
-                lockRetries: Int(options.lockRetries), replicaWait: try options.replicaWait()
+                lockRetries: Int(options.lockRetries), replicaWait: try options.replicaWait(),
+                allowOutOfOrder: options.allowOutOfOrder
             ),
             logger: logger
         )
@@ -71,7 +79,7 @@ struct Session {
     }
 
     /// Runs `body` with signal handling; prints errors like a compiler and maps them to exit codes.
-    func reportingErrors(_ body: () async throws -> Void) async throws {
+    func reportingErrors(unreachableExitCode: Int32? = nil, _ body: () async throws -> Void) async throws {
         do {
             try await body()
             if options.verbose {
@@ -80,6 +88,7 @@ struct Session {
         } catch let error as MigrateError {
             console.error(error.rendered())
             if error.code == .cancelled { throw ExitCode(SignalHandler.shared.exitCode) }
+            if let unreachableExitCode, error.meansUnreachable { throw ExitCode(unreachableExitCode) }
             throw ExitCode.failure
         } catch is CancellationError {
             console.error("error: cancelled")
@@ -101,7 +110,9 @@ struct Session {
                 }
             }
         case .finished(let step, let duration):
-            console.error("\(step.label) (\(AppliedMigration.format(duration)))")
+            // As `plan` says it: no file ran, so nothing was applied or reverted.
+            let note = step.movesVersionOnly ? " (no \(step.direction.rawValue) file: only the version moved)" : ""
+            console.error("\(step.label)\(note) (\(AppliedMigration.format(duration)))")
         case .stopping:
             break
         case .replica(let replica):

@@ -48,7 +48,8 @@ enum Drift {
     }
 
     /// Files at or below the current version that were never applied: added after later versions ran (a
-    /// merge of two branches), so golang-migrate's `up` would skip them for ever (golang-migrate #179).
+    /// merge of two branches), so golang-migrate's `up` would skip them for ever (golang-migrate #179); ours
+    /// refuses (``outOfOrderError(_:current:)``) unless ``Migrator/Configuration/allowOutOfOrder`` is set.
     ///
     /// Only the history table can tell, so versions below the first one swift-migrate recorded are not judged
     /// (golang-migrate may have applied them before the switch).
@@ -63,6 +64,25 @@ enum Drift {
             migration.version > firstRecorded && migration.version <= currentVersion
                 && applied[migration.version] == nil && migration.version != currentVersion
         }
+    }
+
+    /// The error `up` and `goto` throw for files below the current version that were never applied, before
+    /// changing anything.
+    static func outOfOrderError(_ skipped: [Migration], current: DatabaseVersion) -> MigrateError {
+        let paths = skipped.map { $0.up?.path ?? $0.down?.path ?? "version \($0.version)" }
+        let at = current.version.map(String.init) ?? "-"
+        let message = skipped.count == 1
+            ? "\(paths[0]) (version \(skipped[0].version)) was never applied, but the database is already at version \(at)"
+            : "\(skipped.count) migrations below the database's version \(at) were never applied: "
+                + paths.joined(separator: ", ")
+        let them = skipped.count == 1 ? "it" : "them"
+        return MigrateError(
+            .outOfOrder, message + "; nothing was applied", version: skipped[0].version,
+            location: skipped[0].up.map { SourceLocation(file: $0.path, line: 1, column: 1) },
+            hint: "golang-migrate would skip \(them) for ever. Move \(them) after the last version with "
+                + "`migrate renumber` (then `up` applies \(them) in order), or apply \(them) where "
+                + "\(skipped.count == 1 ? "it stands" : "they stand") with -allow-out-of-order"
+        )
     }
 
     /// The error `up` throws for modified files.

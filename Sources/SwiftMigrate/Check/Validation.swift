@@ -10,8 +10,13 @@ public struct ValidationProblem: Sendable, Hashable, Codable, CustomStringConver
         case missingDown = "missing-down"
         /// A down file without an up file.
         case missingUp = "missing-up"
+        /// A down file without statements and without `-- migrate:irreversible`: `down` would undo nothing.
+        case emptyDown = "empty-down"
         /// A script the lexer cannot split (unterminated quote or comment, psql meta-command).
         case invalidScript = "invalid-script"
+        /// A file that looks like a migration but was ignored (its name, or an annotated file without
+        /// `-- +migrate Up`): no command runs it.
+        case ignoredFile = "ignored-file"
         /// An applied migration's up file changed since it ran.
         case modified
         /// The database applied a version that has no file in the source.
@@ -85,9 +90,17 @@ public enum SourceValidation {
             default:
                 break
             }
-            for script in [migration.up, migration.down].compactMap({ $0 }) {
+            for script in [migration.up, migration.down].compactMap({ $0 }) where !script.isOmitted {
                 do {
-                    _ = try SQLScript(script, dialect: dialect)
+                    let split = try SQLScript(script, dialect: dialect)
+                    if script == migration.down, split.statements.isEmpty, !script.declaresIrreversible {
+                        problems.append(ValidationProblem(
+                            kind: .emptyDown, version: migration.version, path: script.path,
+                            message: "the down file has no statements, so `down` would undo nothing; write the SQL "
+                                + "that undoes the up file, or mark the migration irreversible with a "
+                                + "`-- migrate:irreversible` line"
+                        ))
+                    }
                 } catch {
                     problems.append(ValidationProblem(
                         kind: .invalidScript, version: migration.version,
@@ -95,6 +108,13 @@ public enum SourceValidation {
                     ))
                 }
             }
+        }
+        for warning in loaded.warnings {
+            problems.append(ValidationProblem(
+                kind: .ignoredFile, version: nil, path: warning.path,
+                message: "\(warning.message), so no command runs it: fix its name or contents, or move it out of "
+                    + "\(loaded.displayName) if it is not a migration"
+            ))
         }
         return problems.sorted { ($0.version ?? .max, $0.kind.rawValue) < ($1.version ?? .max, $1.kind.rawValue) }
     }
@@ -140,14 +160,14 @@ extension Migrator {
             problems.append(ValidationProblem(
                 kind: .outOfOrder, version: migration.version, path: migration.up?.path ?? migration.down?.path,
                 message: "version \(migration.version) was never applied but the database is already at version "
-                    + "\(current.version.map(String.init) ?? "-"), so `up` would skip it; move it after the last "
-                    + "version with `migrate renumber`"
+                    + "\(current.version.map(String.init) ?? "-"), so `up` refuses to run; move it after the last "
+                    + "version with `migrate renumber`, or apply it where it stands with -allow-out-of-order"
             ))
         }
         if current.dirty, let version = current.version {
             problems.append(ValidationProblem(
                 kind: .dirty, version: version, path: nil,
-                message: DirtyRecovery(dirty: current, migrations: loaded.migrations).advice
+                message: DirtyRecovery(dirty: current, migrations: loaded.migrations, invalidObjects: await invalidObjects()).advice
             ))
         }
         return problems.sorted { ($0.version ?? .max, $0.kind.rawValue) < ($1.version ?? .max, $1.kind.rawValue) }

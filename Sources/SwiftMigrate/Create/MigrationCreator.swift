@@ -1,6 +1,7 @@
 import Foundation
 
-/// Creates an empty up/down pair, as `migrate create` does.
+/// Creates an up/down pair, as `migrate create` does: an empty up file, and a down file whose comments say what
+/// to write (golang-migrate's is empty, which reads as "nothing to undo").
 ///
 /// ```swift
 /// let files = try MigrationCreator(directory: "migrations", numbering: .sequential(digits: 3))
@@ -28,7 +29,8 @@ public struct MigrationCreator: Sendable {
         self.numbering = numbering
     }
 
-    /// Creates `VERSION_NAME.up.EXT` and `VERSION_NAME.down.EXT`; never overwrites a file.
+    /// Creates `VERSION_NAME.up.EXT` (empty) and `VERSION_NAME.down.EXT` (comments saying what to write); never
+    /// overwrites a file.
     ///
     /// - returns: the paths of the two files.
     /// - throws: ``MigrateError`` for an empty name or extension, a version that exists already, a sequence
@@ -67,10 +69,27 @@ public struct MigrationCreator: Sendable {
                 let reason = errno == EEXIST ? "it already exists" : String(cString: strerror(errno))
                 throw MigrateError(.fileExists, "cannot create \(path): \(reason)")
             }
+            let text = direction == "down" ? Self.downTemplate(upFile: "\(version)_\(name).up.\(fileExtension)") : ""
+            let written = Array(text.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             close(fd)
+            guard written == text.utf8.count else {
+                throw MigrateError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
             created.append(path)
         }
         return created
+    }
+
+    /// The new down file's text: comments that say what to write. An empty down file would read as "nothing to
+    /// undo" and `down` would undo nothing; lint (`empty-down`) and `validate` report this one until it holds
+    /// SQL or the `-- migrate:irreversible` marker.
+    static func downTemplate(upFile: String) -> String {
+        """
+        -- Write the SQL that undoes \(upFile) (DROP TABLE ..., ALTER TABLE ... DROP COLUMN ...).
+        -- If the migration cannot be undone, replace these comments with the line: -- migrate:irreversible
+        -- Until then `migrate lint` and `migrate validate` report this file (empty-down): `down` would undo nothing.
+
+        """
     }
 
     /// The most digits of `-seq` versions: `Int64.max` has 19.

@@ -11,6 +11,7 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible, CustomDebu
             case invalidURL, unsupportedScheme, connection, lockTimeout, dirty, shortLimit
             case missingVersion, nothingToApply, statementFailed, driver, invalidArgument, cancelled
             case fileExists, io, modifiedMigration, validationFailed, verificationFailed, tableLockTimeout, versionChanged, replicasBehind
+            case outOfOrder
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -64,6 +65,9 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible, CustomDebu
         public static let io = Code(.io)
         /// An applied migration's file changed since it ran (drift); `up` refuses unless told otherwise.
         public static let modifiedMigration = Code(.modifiedMigration)
+        /// Files below the database's version were never applied (added after later versions ran); `up` and
+        /// `goto` refuse unless told to apply them out of order.
+        public static let outOfOrder = Code(.outOfOrder)
         /// `validate` found problems in the source or in how it matches the database.
         public static let validationFailed = Code(.validationFailed)
         /// `verify` found a down migration that does not restore the schema, or an up that fails when re-applied.
@@ -107,6 +111,13 @@ public struct MigrateError: Error, Sendable, CustomStringConvertible, CustomDebu
         self.detail = detail
         self.hint = hint
         self.underlying = underlying
+    }
+
+    /// True when the database was never reached (a malformed URL, a scheme no driver handles, no connection):
+    /// a check that needed it did not run, which callers report apart from problems it found (`validate` and
+    /// `models -check` exit 2, not 1).
+    public var meansUnreachable: Bool {
+        code == .connection || code == .invalidURL || code == .unsupportedScheme
     }
 
     /// One line: `FILE:LINE:COL: MESSAGE (SQLSTATE X)`, or just the message.

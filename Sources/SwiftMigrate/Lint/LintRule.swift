@@ -55,8 +55,15 @@ extension LintRule {
     public static let missingDown = LintRule(
         "missing-down", .warning,
         summary: "without a down file the migration cannot be rolled back with `migrate down`",
-        recipe: "add VERSION_NAME.down.sql that undoes the up file (an empty or comment-only file marks an "
-            + "intentionally irreversible migration)"
+        recipe: "add VERSION_NAME.down.sql that undoes the up file; if the migration cannot be undone, a down file "
+            + "with the line `-- migrate:irreversible` says so"
+    )
+    public static let emptyDown = LintRule(
+        "empty-down", .warning, checksDownFiles: true,
+        summary: "a down file without statements undoes nothing: `migrate down` only moves the version, and the "
+            + "schema keeps what the up file made",
+        recipe: "write the SQL that undoes the up file; if the migration cannot be undone, say so with a "
+            + "`-- migrate:irreversible` line (then `down` still moves the version, saying that nothing was undone)"
     )
     public static let mixedDDLAndData = LintRule(
         "mixed-ddl-and-data", .warning,
@@ -87,6 +94,20 @@ extension LintRule {
             + "migration fails",
         recipe: "remove the BEGIN/COMMIT around it; the runner executes such a file statement by statement"
     )
+    public static let concurrentlyNotAlone = LintRule(
+        "concurrently-with-other-statements", .warning, dialects: [.postgres],
+        summary: "a file with CREATE INDEX CONCURRENTLY (or another statement that cannot run in a transaction) "
+            + "runs all its statements outside a transaction: a failure half-way leaves the database dirty with "
+            + "part of the file applied",
+        recipe: "one statement per file: put the CONCURRENTLY statement in a migration of its own and the other "
+            + "statements in another one, which then runs in a transaction (`SET` statements may stay)"
+    )
+    public static let ignoredFile = LintRule(
+        "ignored-file", .error, checksDownFiles: true,
+        summary: "a file that looks like a migration but is not one by its name or contents: no command runs it",
+        recipe: "rename it (VERSION_NAME.up.sql / VERSION_NAME.down.sql), add its `-- +migrate Up` section, or move "
+            + "it out of the migrations directory"
+    )
     public static let setNotNull = LintRule(
         "set-not-null", .warning, dialects: [.postgres],
         summary: "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock, blocking reads and writes",
@@ -99,6 +120,13 @@ extension LintRule {
             + "serial) rewrites the whole table under an ACCESS EXCLUSIVE lock",
         recipe: "add the column without a default (or with a constant one), SET DEFAULT afterwards, and backfill "
             + "existing rows in batches"
+    )
+    public static let requiredColumn = LintRule(
+        "not-null-without-default", .warning, dialects: [.postgres],
+        summary: "ADD COLUMN ... NOT NULL without a DEFAULT fails on a table that has rows (the existing rows "
+            + "would be null), so the migration passes on an empty development database and fails in production",
+        recipe: "give the column a DEFAULT (a constant one costs nothing since PostgreSQL 11), or add it nullable, "
+            + "backfill it in batches, and set NOT NULL afterwards as `set-not-null` describes"
     )
     public static let constraintNotValid = LintRule(
         "constraint-without-not-valid", .warning, dialects: [.postgres],
@@ -151,8 +179,9 @@ extension LintRule {
 
     /// Every rule, in the order the documentation lists them.
     public static let all: [LintRule] = [
-        invalidScript, missingDown, mixedDDLAndData, modifiedApplied, destructive, indexNotConcurrent,
-        concurrentlyInTransaction, setNotNull, volatileDefault, constraintNotValid, columnTypeChange, rename,
-        lockTimeout, charType, timestampWithoutTimeZone, intPrimaryKey, sqliteAlterTable,
+        invalidScript, ignoredFile, missingDown, emptyDown, mixedDDLAndData, modifiedApplied, destructive,
+        indexNotConcurrent, concurrentlyInTransaction, concurrentlyNotAlone, setNotNull, requiredColumn,
+        volatileDefault, constraintNotValid, columnTypeChange, rename, lockTimeout, charType,
+        timestampWithoutTimeZone, intPrimaryKey, sqliteAlterTable,
     ]
 }

@@ -55,6 +55,26 @@ public struct Linter: Sendable {
         return LintReport(findings: findings)
     }
 
+    /// Lints a loaded source: every migration, plus an `ignored-file` error for each file the source ignored
+    /// although it looks like a migration (``LoadedSource/warnings``): no command would run it, which is
+    /// almost always a mistake (the guide's `20250105130000_add_user_preferences.sql` without `-- +migrate Up`).
+    public func lint(_ loaded: LoadedSource) -> LintReport {
+        var findings = lint(loaded.migrations).findings
+        let rule = LintRule.ignoredFile
+        for warning in loaded.warnings {
+            let name = warning.path.split(separator: "/").last.map(String.init) ?? warning.path
+            let direction: Direction = name.lowercased().contains(".down.") ? .down : .up
+            guard checks(rule, direction: direction) else { continue }
+            findings.append(LintFinding(
+                rule: rule.id, severity: severity(of: rule), message: "\(name) \(warning.message)",
+                location: SourceLocation(file: warning.path, line: 1, column: 1),
+                // The version its name starts with, or 0 when it has none.
+                version: Int64(name.prefix(while: { $0.isASCII && $0.isNumber })) ?? 0, direction: direction
+            ))
+        }
+        return LintReport(findings: findings)
+    }
+
     /// The findings of one migration (its up and down files), sorted by file, line and column.
     public func findings(for migration: Migration) -> [LintFinding] {
         var findings: [LintFinding] = []

@@ -112,8 +112,27 @@ extension ScriptLinter {
                         + "from a sequence, rewriting existing table \(quoted(table))", statement: index,
                     token: tokens[typePosition]
                 )
+            } else {
+                checkRequiredColumn(index, tokens, definition, table: table, column: column)
             }
         }
+    }
+
+    /// NOT NULL with nothing to fill the existing rows: no DEFAULT, not GENERATED (identity or stored), not serial.
+    /// Only the column's own words count, not a NOT NULL inside a CHECK's parentheses.
+    private mutating func checkRequiredColumn(
+        _ index: Int, _ tokens: LintTokens, _ definition: Range<Int>, table: String, column: String
+    ) {
+        let depth = tokens[definition.lowerBound].depth
+        let words = definition.filter { tokens[$0].depth == depth }
+        guard let notNull = words.first(where: { tokens.isWord($0, "not") && tokens.isWord($0 + 1, "null") }),
+            !words.contains(where: { tokens.isWord($0, "default") || tokens.isWord($0, "generated") })
+        else { return }
+        emit(
+            .requiredColumn,
+            "ADD COLUMN \(quoted(column)) NOT NULL without a DEFAULT fails on existing table \(quoted(table)) as "
+                + "soon as it has a row", statement: index, token: tokens[notNull]
+        )
     }
 
     private mutating func checkAddConstraint(

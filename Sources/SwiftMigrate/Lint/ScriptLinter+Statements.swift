@@ -172,6 +172,34 @@ extension ScriptLinter {
         )
     }
 
+    /// Reports a statement that cannot run in a transaction (CREATE INDEX CONCURRENTLY, ...) in a file with other
+    /// statements: the whole file then runs outside a transaction. `SET`/`RESET` do not count (a `SET
+    /// lock_timeout` before the statement is the advice of `missing-lock-timeout`); inside BEGIN ... COMMIT it is
+    /// `concurrently-in-transaction`'s error instead.
+    mutating func checkNonTransactionalAlone() {
+        guard dialect == .postgres, !statements.contains(where: { $0.kind == .begin }),
+            let index = statements.indices.first(where: {
+                if case .nonTransactional = statements[$0].kind { return true } else { return false }
+            }),
+            case .nonTransactional(let construct) = statements[index].kind
+        else { return }
+        let others = statements.indices.filter { other in
+            guard other != index else { return false }
+            let tokens = LintTokens(statements[other].text, dialect: dialect)
+            return !(tokens.isWord(0, "set") || tokens.isWord(0, "reset"))
+        }
+        guard !others.isEmpty else { return }
+        let tokens = LintTokens(statements[index].text, dialect: dialect)
+        let lines = others.map { String(statements[$0].line) }.joined(separator: ", ")
+        emit(
+            .concurrentlyNotAlone,
+            "\(construct) makes the whole file run outside a transaction, with \(others.count) other "
+                + "statement\(others.count == 1 ? "" : "s") (line\(others.count == 1 ? "" : "s") \(lines)): a failure "
+                + "half-way leaves part of the file applied and the database dirty",
+            statement: index, token: tokens.firstWord("concurrently").map { tokens[$0] }
+        )
+    }
+
     // MARK: - Locks
 
     /// Reports the first statement of the file that waits for a table lock blocking writes (ACCESS EXCLUSIVE, or

@@ -40,11 +40,19 @@ struct ScriptLinter {
         }
         statements = lexed.statements
         readDirectives()
+        if direction == .down && statements.isEmpty && !script.declaresIrreversible {
+            emitFileLevel(
+                .emptyDown,
+                "the down file of migration \(version) has no statements: `migrate down` would undo nothing "
+                    + "(write the SQL that undoes the up file, or a `-- migrate:irreversible` line)"
+            )
+        }
         for index in statements.indices {
             let tokens = LintTokens(statements[index].text, dialect: dialect)
             check(statement: index, tokens)
         }
         checkMixedDDLAndData()
+        checkNonTransactionalAlone()
     }
 
     // MARK: - Findings

@@ -41,6 +41,10 @@ public struct PlanStep: Sendable, Hashable {
     /// version, as golang-migrate does).
     public var script: MigrationScript? { migration.script(direction) }
 
+    /// True when the source has no file for this direction: the step runs nothing and only moves the version
+    /// (golang-migrate's behaviour), which progress lines should say.
+    public var movesVersionOnly: Bool { script == nil }
+
     /// golang-migrate's log form: `1/u create_users`.
     public var label: String { "\(migration.version)/\(direction.letter) \(migration.name)" }
 

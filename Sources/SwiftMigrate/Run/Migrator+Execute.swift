@@ -54,7 +54,9 @@ extension Migrator {
             do {
                 try await runStatements(of: script, step: step, logger: stepLogger)
             } catch var error as MigrateError {
-                error.hint = dirtyHint(step, reason: reason, underlying: error.hint, migrations: migrations)
+                // Asked now, while the failure is fresh: a failed CREATE INDEX CONCURRENTLY leaves an INVALID index.
+                let invalid = await invalidObjects()
+                error.hint = dirtyHint(step, reason: reason, underlying: error.hint, migrations: migrations, invalid: invalid)
                 throw error
             }
             try await driver.beginTransaction()
@@ -73,7 +75,21 @@ extension Migrator {
             targetVersion: step.targetVersion, duration: clock.now - start
         )
         observer?(.finished(step, duration: applied.duration))
+        warnIfNothingUndone(step, script: script, logger: stepLogger)
         return applied
+    }
+
+    /// A down file that ran no statement undid nothing: say so, naming the file. Without the
+    /// `-- migrate:irreversible` marker that is likely a forgotten down file (lint's `empty-down`).
+    private func warnIfNothingUndone(_ step: PlanStep, script: SQLScript?, logger: Logger) {
+        guard step.direction == .down, let file = step.script, let script, script.statements.isEmpty else { return }
+        let moved = "only the version moved (to \(step.targetVersion.map(String.init) ?? "no version"))"
+        if file.declaresIrreversible {
+            logger.warning("\(step.label): nothing was undone, \(moved): \(file.path) marks the migration irreversible")
+        } else {
+            let advice = "write the SQL that undoes the up file, or a `-- migrate:irreversible` line"
+            logger.warning("\(step.label): nothing was undone, \(moved): \(file.path) has no statements (\(advice))")
+        }
     }
 
     /// Runs every step in one transaction and writes the version once, with every history row, at the end: a
@@ -175,9 +191,11 @@ extension Migrator {
     }
 
     /// How to recover from a failed non-transactional step (``DirtyRecovery``), after the database's own hint.
-    private func dirtyHint(_ step: PlanStep, reason: String, underlying: String?, migrations: [Migration]) -> String {
+    private func dirtyHint(
+        _ step: PlanStep, reason: String, underlying: String?, migrations: [Migration], invalid: [InvalidObject]
+    ) -> String {
         let dirty = DatabaseVersion(version: step.targetVersion, dirty: true)
-        let advice = DirtyRecovery(dirty: dirty, migrations: migrations, interrupted: step).advice
+        let advice = DirtyRecovery(dirty: dirty, migrations: migrations, interrupted: step, invalidObjects: invalid).advice
         return (underlying.map { $0 + "\n" } ?? "") + "this migration runs outside a transaction (\(reason)); " + advice
     }
 

@@ -26,6 +26,44 @@ public struct MigrationPreview: Sendable {
     public var finalVersion: Int64? { steps.last.map(\.step.targetVersion) ?? current.version }
 }
 
+extension MigrationPreview: Encodable {
+    private enum CodingKeys: String, CodingKey { case current, finalVersion, steps, trailingError }
+    private enum StepKeys: String, CodingKey {
+        case version, name, direction, label, targetVersion, path, transaction, reason, statements, findings
+    }
+
+    /// `{"current": {"version": 4, "dirty": false}, "finalVersion": 5, "steps": [{"version": 5, "name": ...,
+    /// "direction": "up", "label": "5/u e", "targetVersion": 5, "path": ..., "transaction": true, "reason": null,
+    /// "statements": 1, "findings": [...]}], "trailingError": null}`: what `plan --json` prints. `path` is null
+    /// when only the version moves; `reason` says why a step runs outside a transaction.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(current, forKey: .current)
+        try container.encode(finalVersion, forKey: .finalVersion)
+        var list = container.nestedUnkeyedContainer(forKey: .steps)
+        for planned in steps {
+            var step = list.nestedContainer(keyedBy: StepKeys.self)
+            try step.encode(planned.step.migration.version, forKey: .version)
+            try step.encode(planned.step.migration.name, forKey: .name)
+            try step.encode(planned.step.direction, forKey: .direction)
+            try step.encode(planned.step.label, forKey: .label)
+            try step.encode(planned.step.targetVersion, forKey: .targetVersion)
+            try step.encode(planned.path, forKey: .path)
+            switch planned.mode {
+            case .transaction:
+                try step.encode(true, forKey: .transaction)
+                try step.encodeNil(forKey: .reason)
+            case .noTransaction(let reason):
+                try step.encode(false, forKey: .transaction)
+                try step.encode(reason, forKey: .reason)
+            }
+            try step.encode(planned.statementCount, forKey: .statements)
+            try step.encode(planned.findings, forKey: .findings)
+        }
+        try container.encode(trailingError?.message, forKey: .trailingError)
+    }
+}
+
 extension Migrator {
     /// Plans `request` against the database's current state and splits every script, as
     /// ``Migrator/run(_:singleTransaction:)`` would before touching the database, but runs nothing: no lock, no
@@ -68,6 +106,6 @@ extension Migrator {
     public func lint(_ base: Linter.Configuration? = nil) async throws -> LintReport {
         var configuration = lintConfiguration(base)
         configuration.appliedChecksums = try await appliedChecksums()
-        return Linter(configuration: configuration).lint(try await loadSource().migrations)
+        return Linter(configuration: configuration).lint(try await loadSource())
     }
 }

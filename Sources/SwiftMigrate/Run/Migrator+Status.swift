@@ -14,8 +14,8 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
         case missingFromSource = "missing"
         /// Applied, but the up file changed since: its checksum differs from the one recorded when it ran.
         case modified
-        /// At or below the database version but never applied: added after later versions ran, so `up` skips
-        /// it (only known from the history table).
+        /// At or below the database version but never applied: added after later versions ran, so `up`
+        /// refuses until it is renumbered or applied out of order (only known from the history table).
         case outOfOrder = "out-of-order"
     }
 
@@ -61,6 +61,21 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
     public var current: DatabaseVersion
     /// Ascending by version.
     public var entries: [Entry]
+    /// When the database is dirty: the objects the failed migration left invalid (``InvalidObjectReporting``),
+    /// which ``dirtyRecovery`` names; nil when the database is clean or the driver cannot tell.
+    public var invalidObjects: [InvalidObject]?
+    /// Every row of the history table, oldest first: each up and each down (rollbacks, which ``entries`` do not
+    /// show), when asked for (``Migrator/status(includingHistory:)``); nil otherwise.
+    public var history: [HistoryRecord]?
+
+    public init(
+        current: DatabaseVersion, entries: [Entry], invalidObjects: [InvalidObject]? = nil, history: [HistoryRecord]? = nil
+    ) {
+        self.current = current
+        self.entries = entries
+        self.invalidObjects = invalidObjects
+        self.history = history
+    }
 
     /// Versions still to apply.
     public var pendingCount: Int { entries.filter { $0.state == .pending }.count }
@@ -72,7 +87,8 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
         return DirtyRecovery(
             dirtyVersion: version,
             name: entries.first { $0.version == version && !$0.name.isEmpty }?.name,
-            versionBefore: version.flatMap { v in entries.last { $0.version < v && $0.state != .missingFromSource }?.version }
+            versionBefore: version.flatMap { v in entries.last { $0.version < v && $0.state != .missingFromSource }?.version },
+            invalidObjects: invalidObjects ?? []
         )
     }
 }
@@ -80,12 +96,17 @@ public struct MigrationStatus: Sendable, Hashable, Codable {
 extension Migrator {
     /// Reads the source, the version row and the history table, and lines them up. Takes no lock, creates
     /// nothing: safe for read-only database users.
-    public func status() async throws -> MigrationStatus {
+    ///
+    /// With `includingHistory`, ``MigrationStatus/history`` holds every history row too (`status --all`).
+    public func status(includingHistory: Bool = false) async throws -> MigrationStatus {
         // Checksums need the up files; of the down files, only whether they exist.
         let loaded = try await loadSource(for: .upAll)
         let current = try await driver.readVersion()
         let history = try await driver.readHistory()
-        return Self.status(migrations: loaded.migrations, current: current, history: history)
+        var status = Self.status(migrations: loaded.migrations, current: current, history: history)
+        if current.dirty, driver is any InvalidObjectReporting { status.invalidObjects = await invalidObjects() }
+        if includingHistory { status.history = history }
+        return status
     }
 
     /// Pure: the status of `migrations` for a database at `current` with `history`.

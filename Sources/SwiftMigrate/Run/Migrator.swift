@@ -18,7 +18,7 @@ public struct Migrator: Sendable {
     public struct Configuration: Sendable {
         /// How long to wait for the migration lock (golang-migrate's `-lock-timeout`, default 15 s).
         public var lockTimeout: Duration
-        /// Recorded in the history table; defaults to the OS user.
+        /// Recorded in the history table; defaults to the OS user: `$USER`, `$LOGNAME`, else the password database.
         public var appliedBy: String
         /// Lets `up` and `goto` run although an applied migration's file changed since it ran (drift). Off by
         /// default: the change would never reach this database, which is almost always a mistake.
@@ -30,22 +30,43 @@ public struct Migrator: Sendable {
         /// replayed the run (``ReplicaWaiting``; `-wait-replicas`), so that instances reading from replicas see
         /// the new schema. Nil (the default) does not wait.
         public var replicaWait: Duration?
+        /// Lets `up` and `goto` (upward) apply migrations below the current version that were never applied
+        /// (``MigrationStatus/State/outOfOrder``, e.g. after a merge): they run first, in version order, each
+        /// recorded in the history table while the version stays where it is (goose's `-allow-missing`). Off by
+        /// default: `up` then refuses, naming the files, rather than skip them for ever as golang-migrate does.
+        public var allowOutOfOrder: Bool
 
         public init(
             lockTimeout: Duration = .seconds(15), appliedBy: String? = nil, allowModified: Bool = false,
-            lockRetries: Int = 0, replicaWait: Duration? = nil
+            lockRetries: Int = 0, replicaWait: Duration? = nil, allowOutOfOrder: Bool = false
         ) {
             self.lockTimeout = lockTimeout
             self.appliedBy = appliedBy ?? Self.defaultUser
             self.allowModified = allowModified
             self.lockRetries = lockRetries
             self.replicaWait = replicaWait
+            self.allowOutOfOrder = allowOutOfOrder
         }
 
+        /// `$USER`, else `$LOGNAME`, else the name of the process's user in the password database (containers
+        /// and service managers often set neither variable), else `unknown`.
         static var defaultUser: String {
             let environment = ProcessInfo.processInfo.environment
+            let name = environment["USER"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? environment["LOGNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? systemUserName ?? "unknown"
             // Stored in the history table and shown by `status --json`: no raw control character from the environment.
-            return ControlCharacters.escaped(environment["USER"] ?? environment["LOGNAME"] ?? "unknown")
+            return ControlCharacters.escaped(name)
+        }
+
+        /// The effective user's name from the password database (getpwuid), or nil.
+        static var systemUserName: String? {
+            #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+                guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+                let text = String(cString: name)
+                return text.isEmpty ? nil : text
+            #else
+                return nil
+            #endif
         }
     }
 
@@ -190,27 +211,50 @@ public struct Migrator: Sendable {
     }
 
     /// The plan for `request` from `current`, after refusing what ``run(_:singleTransaction:)`` refuses before
-    /// its first step: a dirty database, going up an applied file that changed (unless allowed), and a request
-    /// with nothing to apply (`no migration to apply`).
+    /// its first step: a dirty database, going up an applied file that changed (unless allowed), going up past
+    /// files below the current version that were never applied (unless allowed: then they come first), and a
+    /// request with nothing to apply (`no migration to apply`).
     func checkedPlan(_ request: MigrationRequest, migrations: [Migration], current: DatabaseVersion) async throws -> Plan {
-        if current.dirty { throw Self.dirtyError(current, migrations: migrations) }
-        if !configuration.allowModified, request.isUpward, current.version != nil {
-            let modified = Drift.modified(migrations: migrations, current: current, history: try await driver.readHistory())
-            if !modified.isEmpty { throw Drift.modifiedError(modified) }
+        if current.dirty { throw await dirtyError(current, migrations: migrations) }
+        var plan = Planner(migrations: migrations).plan(request, from: current.version)
+        let goesUp = Self.goesUp(request, from: current)
+        if current.version != nil, !configuration.allowModified && request.isUpward || goesUp {
+            let history = try await driver.readHistory()
+            if !configuration.allowModified, request.isUpward {
+                let modified = Drift.modified(migrations: migrations, current: current, history: history)
+                if !modified.isEmpty { throw Drift.modifiedError(modified) }
+            }
+            let skipped = goesUp ? Drift.outOfOrder(migrations: migrations, current: current, history: history) : []
+            if !skipped.isEmpty {
+                guard configuration.allowOutOfOrder else { throw Drift.outOfOrderError(skipped, current: current) }
+                // Applied first, in version order; the version stays at the current one while they run.
+                let late = skipped.map { PlanStep(migration: $0, direction: .up, targetVersion: current.version) }
+                let keepsError = plan.trailingError.map { if case .nothingToApply = $0 { false } else { true } } ?? false
+                plan = Plan(steps: late + plan.steps, trailingError: keepsError ? plan.trailingError : nil)
+            }
         }
-        let plan = Planner(migrations: migrations).plan(request, from: current.version)
         if let error = plan.trailingError, plan.steps.isEmpty { throw error.error }
         return plan
     }
 
+    /// Whether `request` applies up migrations from `current`: `up`, and `goto` to a higher version.
+    static func goesUp(_ request: MigrationRequest, from current: DatabaseVersion) -> Bool {
+        switch request {
+        case .upAll, .up: return true
+        case .goto(let target): return current.version.map { target > $0 } ?? true
+        case .downAll, .down: return false
+        }
+    }
+
     /// Whether `request` would change nothing, judged from the committed state without the lock. The plan is
     /// looked at first, so a run with work to do costs one read of the version here, not the history; anything
-    /// ``checkedPlan(_:migrations:current:)`` would refuse answers false, and the locked path reports it.
+    /// ``checkedPlan(_:migrations:current:)`` would refuse (or add to) answers false, and the locked path
+    /// reports it.
     func hasNothingToDo(_ request: MigrationRequest, migrations: [Migration]) async throws -> Bool {
         let current = try await driver.readVersion()
         let plan = Planner(migrations: migrations).plan(request, from: current.version)
         guard plan.steps.isEmpty, plan.trailingError == nil else { return false }
-        return (try? await checkedPlan(request, migrations: migrations, current: current)) != nil
+        return (try? await checkedPlan(request, migrations: migrations, current: current))?.isNoChange ?? false
     }
 
     /// Sets the version without running any migration and clears the dirty flag (`force V`; `nil` or -1
@@ -297,10 +341,12 @@ public struct Migrator: Sendable {
         return result
     }
 
-    static func dirtyError(_ state: DatabaseVersion, migrations: [Migration]) -> MigrateError {
-        MigrateError(
+    /// golang-migrate's refusal of a dirty database, with the recovery advice (and any invalid object to drop).
+    func dirtyError(_ state: DatabaseVersion, migrations: [Migration]) async -> MigrateError {
+        let recovery = DirtyRecovery(dirty: state, migrations: migrations, invalidObjects: await invalidObjects())
+        return MigrateError(
             .dirty, "Dirty database version \(state.version ?? -1). Fix and force version.", version: state.version,
-            hint: DirtyRecovery(dirty: state, migrations: migrations).advice
+            hint: recovery.advice
         )
     }
 }

@@ -28,6 +28,24 @@ public struct MigrationScript: Sendable, Hashable {
         self.forcesNoTransaction = forcesNoTransaction
     }
 
+    /// True when a line of the script is the comment `-- migrate:irreversible`: the author says the migration
+    /// cannot be undone. Only this marker makes a down file without statements intentional; an empty or
+    /// comment-only one is lint's `empty-down` and a `validate` problem, since `down` would undo nothing.
+    public var declaresIrreversible: Bool {
+        contents.split(whereSeparator: \.isNewline).contains { line in
+            let text = line.drop { $0 == " " || $0 == "\t" }
+            guard text.hasPrefix("--") else { return false }
+            let words = text.dropFirst(2).split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
+            guard var word = words.first?.lowercased() else { return false }
+            // `-- migrate:irreversible: why` too.
+            while let last = word.last, ":,.".contains(last) { word.removeLast() }
+            return word == Self.irreversibleMarker
+        }
+    }
+
+    /// The marker of ``declaresIrreversible``, without its `--`.
+    public static let irreversibleMarker = "migrate:irreversible"
+
     /// Hex SHA-256 of the contents with line endings normalised to LF and trailing whitespace removed from
     /// every line, so that a checkout with other line endings does not count as a change.
     public var checksum: String { Checksum.normalizedSHA256(contents) }

@@ -88,8 +88,8 @@ import Testing
 
     @Test func kindsHaveStableIdsAndEncodeAsJSON() throws {
         #expect(ValidationProblem.Kind.allCases.map(\.rawValue) == [
-            "duplicate-version", "missing-down", "missing-up", "invalid-script", "modified", "missing-from-source",
-            "out-of-order", "dirty",
+            "duplicate-version", "missing-down", "missing-up", "empty-down", "invalid-script", "ignored-file", "modified",
+            "missing-from-source", "out-of-order", "dirty",
         ])
         let problem = ValidationProblem(kind: .dirty, version: 7, path: nil, message: "the database is dirty")
         #expect(problem.description == "error[dirty]: the database is dirty")

@@ -10,8 +10,9 @@ import Testing
             findings.map(\.description) == [
                 "migrations/001_test.up.sql:1:1: warning[missing-down]: migration 1 has no down file"
             ])
-        // A comment-only down file is a deliberate "irreversible".
-        #expect(LintFixture.findings("CREATE TABLE t (a text);", down: "-- irreversible").isEmpty)
+        // A down file marked `-- migrate:irreversible` is a deliberate "irreversible" (issue 18: a plain
+        // comment-only down file no longer counts as one, it is `empty-down`, see LintRulesEdgesTests).
+        #expect(LintFixture.findings("CREATE TABLE t (a text);", down: "-- migrate:irreversible").isEmpty)
         // A down file without an up file is not this rule's business.
         #expect(LintFixture.findings(nil, down: "DROP TABLE t;").isEmpty)
     }

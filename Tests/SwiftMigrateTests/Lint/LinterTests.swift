@@ -34,10 +34,12 @@ import Testing
             SELECT $body$ TRUNCATE users $body$;
             CREATE INDEX CONCURRENTLY "create index" ON "Users" (a);
             """
-        // Only the INSERT next to the CREATE INDEX counts.
+        // Only the INSERT next to the CREATE INDEX counts; and the INSERT and the SELECT beside CONCURRENTLY
+        // (issue 18's concurrently-with-other-statements; the SET does not count).
         #expect(
             LintFixture.findings(sql).map(\.description) == [
-                "migrations/001_test.up.sql:2:1: warning[mixed-ddl-and-data]: INSERT on \"audit\" in a migration that also changes the schema (line 5)"
+                "migrations/001_test.up.sql:2:1: warning[mixed-ddl-and-data]: INSERT on \"audit\" in a migration that also changes the schema (line 5)",
+                "migrations/001_test.up.sql:5:14: warning[concurrently-with-other-statements]: CREATE INDEX CONCURRENTLY makes the whole file run outside a transaction, with 2 other statements (lines 2, 4): a failure half-way leaves part of the file applied and the database dirty",
             ])
     }
 
@@ -103,6 +105,7 @@ import Testing
             SET lock_timeout = '5s';
             CREATE TABLE IF NOT EXISTS t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);
             ALTER TABLE users ADD COLUMN IF NOT EXISTS note text;
+            -- migrate:lint-ignore concurrently-with-other-statements
             CREATE INDEX CONCURRENTLY IF NOT EXISTS users_note_idx ON users (note);
             """
         let migrations = (1...10_000).map { version in

@@ -1,0 +1,1 @@
+-- migrate:irreversible: the original case of the nicknames is not kept anywhere.
