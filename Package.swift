@@ -31,8 +31,18 @@ let package = Package(
         // The engine: sources, the SQL lexer, the planner, the runner. Imports no database.
         .target(
             name: "SwiftMigrate",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .target(name: "CCrypto", condition: .when(platforms: [.linux])),
+            ],
             swiftSettings: swiftSettings
+        ),
+        // The system's libcrypto (OpenSSL; libpq links it already) for the checksums' SHA-256 on Linux; CryptoKit
+        // on Apple platforms.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
         ),
         // What both PostgreSQL drivers do the same way (version and history tables, advisory locks, drop, schema
         // snapshot, catalog), on a text-in, text-out session each driver provides. Knows no client library.
