@@ -157,9 +157,11 @@ extension PostgresEngine {
             """
         let parameters = [lockOwner, String(lockTTLMilliseconds)]
         let (logger, table) = (logger, lockTable)
+        // Weak: a driver dropped without unlocking (its connection lost) stops renewing, and the rows expire.
         let task = Task { [weak self] in
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
+                guard self != nil else { return }
                 do {
                     let side = try await connect()
                     let renewed = try await side.session.rows(renew, parameters).count
