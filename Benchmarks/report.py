@@ -53,15 +53,21 @@ class Results:
         self.root = root
         self.rounds = defaultdict(dict)  # (dialect, n, net, runner, phase) -> {round: record}
         self.failures = []
-        for dialect, n, net, rnd, runner, phase, path, rss, status, when in tsv(f"{root}/results.tsv"):
+        for row in tsv(f"{root}/results.tsv"):
+            dialect, n, net, rnd, runner, phase, path, rss, status, when = row[:10]
+            server, syncs = (row[10:12] + ["", ""])[:2]
             key = (dialect, int(n), net, runner, phase)
             if status != "ok":
                 self.failures.append((*key, status, path.replace("json/", "logs/").replace(".json", ".log")))
                 continue
             r = json.load(open(f"{root}/{path}"))["results"][0]
-            times = [t * 1000 for t in r["times"]]
-            self.rounds[key][int(rnd)] = {"wall": median(times), "times": times, "when": int(when),
-                                          "cpu": (r["user"] + r["system"]) * 1000, "rss": int(rss) / 1024}
+            # a short phase has one row per call: a round's record gathers them
+            rec = self.rounds[key].setdefault(int(rnd), {"times": [], "cpus": [], "rss": 0, "when": 0})
+            rec["times"] += [t * 1000 for t in r["times"]]
+            rec["cpus"].append((r["user"] + r["system"]) * 1000 / len(r["times"]))
+            rec.update(wall=median(rec["times"]), cpu=median(rec["cpus"]), rss=max(rec["rss"], int(rss) / 1024),
+                       when=max(rec["when"], int(when)), server=int(server) if server else None,
+                       syncs=int(syncs) if syncs else None)
 
     def has(self, *key):
         return bool(self.rounds.get(key))
@@ -71,7 +77,8 @@ class Results:
         return median([t for rec in self.rounds.get(key, {}).values() for t in rec["times"]])
 
     def field(self, key, name, pick=median):
-        return pick([rec[name] for rec in self.rounds.get(key, {}).values()]) if self.rounds.get(key) else None
+        values = [rec[name] for rec in self.rounds.get(key, {}).values() if rec[name] is not None]
+        return pick(values) if values else None
 
     def ratios(self, key, ref):
         """Per-round ratios of key's median to ref's median in the same round."""
@@ -174,8 +181,9 @@ def targets(res, startup, build):
 def phase_table(res, dialect, net, phase):
     long = phase not in SHORT
     peers = [p for p in PEERS if any(res.has(dialect, n, net, p, "up") for n in res.sizes(dialect, net))]
+    server = long and dialect == "pg"  # the server's CPU and WAL syncs were taken for these
     head = ["runner", "N", "rounds" if long else "calls", "median", "÷ floor", *[f"÷ {p}" for p in peers],
-            "CPU", "peak RSS MiB"]
+            "CPU", *(["server CPU", "WAL syncs ÷ N"] if server else []), "peak RSS MiB"]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     for n in res.sizes(dialect, net):
         runners = res.runners(dialect, n, net, phase)
@@ -191,10 +199,13 @@ def phase_table(res, dialect, net, phase):
             if key == floor:
                 cells[0] = "–"
             calls = sum(len(rec["times"]) for rec in res.rounds[key].values())
-            cpu = res.field(key, "cpu")
+            cpu, extra = res.field(key, "cpu"), []
+            if server:
+                srv, syncs = res.field(key, "server"), res.field(key, "syncs")
+                extra = [f"{srv / 1000:.2f} s" if srv is not None else "–", f"{syncs / n:.2f}" if syncs is not None else "–"]
             label = LABEL.get(r, r) if long or r != "FLOOR_B" else f"FLOOR_B: {'psql' if dialect == 'pg' else 'sqlite3'} reads max(version)"
             lines.append("| " + " | ".join([label, num(n), str(calls), ms(res.wall(*key)), *cells,
-                                            f"{cpu / 1000:.2f} s" if long else f"{cpu:.0f} ms",
+                                            f"{cpu / 1000:.2f} s" if long else f"{cpu:.0f} ms", *extra,
                                             f"{res.field(key, 'rss', max):.1f}"]) + " |")
     return "\n".join(lines)
 
@@ -359,11 +370,14 @@ def main():
             "migration must at least cost. **FLOOR_B sync=NORMAL**: SQLite at `synchronous=NORMAL`, the setting of "
             "migrate's and the Go tools' SQLite connections. For no-op up, version and status the floor is psql / "
             "sqlite3 connecting and reading `max(version)` once.",
-            "- Each round runs every runner on a fresh database: `up`, the short phases, `down -all`. Long phases "
-            "are timed once per round by hyperfine under /usr/bin/time (peak RSS); short phases by hyperfine, no shell, "
-            "one warm-up and several calls per round, then once more untimed under /usr/bin/time for peak RSS.",
-            "- CPU = user + system of the tool (hyperfine); the database server's CPU is not included. Peak RSS = the "
-            "largest single process.",
+            "- A round: every runner's `up` on its own fresh database, then the short phases call by call across the "
+            "runners, then every `down -all`; every other round in reverse order. `up` and `down -all` are timed once "
+            "per round by hyperfine, under /usr/bin/time for the peak RSS; short phases get one untimed warm-up call "
+            "under /usr/bin/time (peak RSS), then each call is timed by hyperfine with no shell.",
+            "- CPU = user + system of the tool (hyperfine). Server CPU (PostgreSQL's long phases) = the CPU of the "
+            "benchmark's PostgreSQL server during the command (postmaster, backends, WAL writer, checkpointer), and "
+            "WAL syncs from pg_stat_wal: both less sensitive to a busy machine than wall time. Peak RSS = the largest "
+            "single process.",
             "- `migrate up --single-transaction` is compared with FLOOR_A. dbmate's `down -all` is N `dbmate rollback` "
             "calls. Raw data: `Benchmarks/results/<stamp>/` (git-ignored).", ""]
     with open(args.md, "w") as f:

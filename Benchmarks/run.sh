@@ -4,9 +4,9 @@
 #
 # Usage: Benchmarks/run.sh [options]
 #   --sizes "100 1000 10000"   numbers of generated migrations (ascending)
-#   --reps 3                   rounds per size (runners interleaved within a round); medians over rounds
-#   --reps-large 1             rounds at sizes >= 10000
-#   --iters 10                 timed calls per round of a short phase (no-op up, version, status)
+#   --reps 3                   rounds per size (runners interleaved, in reverse order every other round)
+#   --reps-large 2             rounds at sizes >= 10000
+#   --iters 10                 timed calls per round of a short phase (no-op up, version, status), after one warm-up
 #   --dialects "pg sqlite"     databases; SQLite runs at sizes >= 10000 only with --large-dialects "pg sqlite"
 #   --large-dialects pg        (SQLite's own DDL work grows with the schema: its floors alone would take ~40 min)
 #   --peers "dbmate sql-migrate golang-migrate"   the missing ones are recorded and skipped
@@ -24,7 +24,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 COMMAND_LINE="Benchmarks/run.sh $*"
-SIZES="100 1000 10000" REPS=3 REPS_LARGE=1 ITERS=10 DIALECTS="pg sqlite" LARGE_DIALECTS=pg
+SIZES="100 1000 10000" REPS=3 REPS_LARGE=2 ITERS=10 DIALECTS="pg sqlite" LARGE_DIALECTS=pg
 PEERS="dbmate sql-migrate golang-migrate" DBMATE_DOWN_MAX=1000 DELAY_SIZES=100 DELAY_MS=2.5
 BIN="" CLEAN_BUILD=0 PG_PORT=58432 OUT="" REPORT=1
 
@@ -161,30 +161,58 @@ fi
 
 # ---------------------------------------------------------------- timing
 RESULTS=$OUT/results.tsv
-printf '#dialect\tn\tnet\tround\trunner\tphase\tjson\trss_kib\tstatus\tunix_time\n' >"$RESULTS"
-# timed PHASE RUNS CMD: one hyperfine measurement, one row in results.tsv. Long phases (up, down) run once, under
-# /usr/bin/time (peak RSS) with their output in a log; short phases run RUNS times bare (hyperfine -N: no shell,
-# nothing added to milliseconds), then once more under /usr/bin/time, untimed, for their peak RSS.
+printf '#dialect\tn\tnet\tround\trunner\tphase\tjson\trss_kib\tstatus\tunix_time\tserver_cpu_ms\twal_syncs\n' >"$RESULTS"
+# timed PHASE CMD: one row in results.tsv. `up` and `down -all` are timed once by hyperfine, under /usr/bin/time
+# (peak RSS) with their output in a log; for PostgreSQL it also takes the server's CPU and WAL syncs meanwhile.
 timed() {
-  local phase=$1 runs=$2 cmd=$3
+  local phase=$1 cmd=$2
   local key=$DIALECT.$N.$NET.$ROUND.$RUNNER.$phase
-  local json=$OUT/json/$key.json log=$OUT/logs/$key.log rss=$WORK/rss status=ok
+  local json=$OUT/json/$key.json log=$OUT/logs/$key.log rss=$WORK/rss status=ok server_ms="" syncs="" c0 s0 c1 s1
   rm -f "$rss"
-  if [[ $phase == up || $phase == down ]]; then
-    settle
-    hyperfine -N --runs 1 --export-json "$json" "$HERE/logged.sh $log $rss $cmd" >"$log.hyperfine" 2>&1 || status=FAIL
-  else
-    hyperfine -N --warmup 1 --runs "$runs" --export-json "$json" "$cmd" >"$log.hyperfine" 2>&1 || status=FAIL
-    eval "\"\$HERE/logged.sh\" \"\$log\" \"\$rss\" $cmd" || status=FAIL  # eval: CMD is quoted as for hyperfine
+  settle
+  [[ $DIALECT != pg ]] || { s0=$(pg -d postgres -c "SELECT wal_sync FROM pg_stat_wal"); c0=$(server_ticks); }
+  hyperfine -N --runs 1 --export-json "$json" "$HERE/logged.sh $log $rss $cmd" >"$log.hyperfine" 2>&1 || status=FAIL
+  if [[ $DIALECT == pg ]]; then
+    c1=$(server_ticks); s1=$(pg -d postgres -c "SELECT wal_sync FROM pg_stat_wal")
+    server_ms=$(( (c1 - c0) * 1000 / HZ )) syncs=$((s1 - s0))
   fi
   if [[ $status == ok && $phase == up ]]; then [[ $(schema_counts) == "$(cat "$MIG/expect")" ]] || status=FAIL:schema; fi
   if [[ $status == ok && $phase == down ]]; then [[ $(schema_counts) == "0 0" ]] || status=FAIL:schema; fi
-  [[ $status == ok ]] || say "$key: $status (see $log)"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$DIALECT" "$N" "$NET" "$ROUND" "$RUNNER" "$phase" \
-    "json/$key.json" "$(cat "$rss" 2>/dev/null || echo 0)" "$status" "$(date +%s)" >>"$RESULTS"
-  [[ $status == ok ]]
+  record "$phase" "json/$key.json" "$(cat "$rss" 2>/dev/null || echo 0)" "$status" "$server_ms" "$syncs"
+}
+# timed_short PHASE CALL CMD: call 0 is the warm-up, untimed, under /usr/bin/time for the peak RSS; calls 1... are
+# timed one by one by hyperfine with no shell, so nothing is added to their milliseconds.
+timed_short() {
+  local phase=$1 call=$2 cmd=$3
+  local key=$DIALECT.$N.$NET.$ROUND.$RUNNER.$phase
+  local log=$OUT/logs/$key.log rss=$WORK/rss.$RUNNER.$phase status=ok
+  if [[ $call == 0 ]]; then
+    eval "\"\$HERE/logged.sh\" \"\$log\" \"\$rss\" $cmd" || { say "$key: FAIL (see $log)"; echo 0 >"$rss"; }  # eval: CMD is quoted as for hyperfine
+    return
+  fi
+  hyperfine -N --runs 1 --export-json "$OUT/json/$key.$call.json" "$cmd" >"$log.hyperfine" 2>&1 || status=FAIL
+  record "$phase" "json/$key.$call.json" "$(cat "$rss")" "$status" "" ""
+}
+record() {  # record PHASE JSON RSS STATUS SERVER_MS WAL_SYNCS
+  [[ $4 == ok ]] || say "$DIALECT.$N.$NET.$ROUND.$RUNNER.$1: $4 (see logs/)"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$DIALECT" "$N" "$NET" "$ROUND" "$RUNNER" "$1" "$2" "$3" "$4" \
+    "$(date +%s)" "$5" "$6" >>"$RESULTS"
+  [[ $4 == ok ]]
 }
 settle() { [[ $DIALECT != pg ]] || pg -d postgres -c CHECKPOINT >/dev/null; sync; }
+HZ=$(getconf CLK_TCK)
+# server_ticks: CPU of our PostgreSQL server (the postmaster, its live children, the backends it reaped), once
+# every client's backend has exited (a backend's CPU reaches the postmaster's count when it is reaped)
+server_ticks() {
+  local i pid total=0 f
+  for i in $(seq 200); do pgrep -P "$PG_PID" -f '^postgres: postgres ' >/dev/null || break; sleep 0.01; done
+  for pid in "$PG_PID" $(pgrep -P "$PG_PID"); do
+    read -r -a f <"/proc/$pid/stat" 2>/dev/null || continue  # fields: see proc(5); the name "(postgres)" has no space
+    total=$((total + f[13] + f[14]))
+    [[ $pid != "$PG_PID" ]] || total=$((total + f[15] + f[16]))
+  done
+  echo "$total"
+}
 schema_counts() {  # "TABLES ADDED_COLUMNS" of the generated schema (t<N>_... tables, c<N>_... columns)
   if [[ $DIALECT == pg ]]; then
     pg -d "$DB" -c "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+_')
@@ -195,14 +223,13 @@ schema_counts() {  # "TABLES ADDED_COLUMNS" of the generated schema (t<N>_... ta
        AND c.name GLOB 'c[0-9]*')"
   fi
 }
-fresh_db() {  # a new empty database for RUNNER: DB is its name (PostgreSQL) or file (SQLite)
-  if [[ $DIALECT == pg ]]; then
-    DB=bench_${RUNNER//[^a-z0-9]/_}
-    pg -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
-  else
-    DB=$WORK/${RUNNER//[^a-z0-9]/_}.db
-    rm -f "$DB" "$DB"-journal "$DB"-wal
-  fi
+use_db() {  # DB: RUNNER's database, a name (PostgreSQL) or a file (SQLite)
+  local name=${RUNNER,,}
+  name=${name//[^a-z0-9]/_}
+  if [[ $DIALECT == pg ]]; then DB=bench_$name; else DB=$WORK/$name.db; fi
+}
+drop_db() {
+  if [[ $DIALECT == pg ]]; then pg -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null; else rm -f "$DB" "$DB"-journal "$DB"-wal; fi
 }
 
 # ---------------------------------------------------------------- runners
@@ -268,17 +295,31 @@ runners() {  # the runners at this DIALECT, N and NET
   echo "$list"
 }
 
-# one_round: every runner once, each on a fresh database: up, then the short phases, then down
+# one_round: every runner once, each on its own fresh database: all the `up`s, then the short phases call by call
+# across the runners (the floor's call, dbmate's, ..., migrate's, and again), then all the `down -all`s. Every
+# other round runs the runners in reverse order, so that a machine getting busier or quieter favours none of them.
 one_round() {
-  for RUNNER in $(runners); do
-    fresh_db
+  local order applied=() call phase
+  order=$(runners)
+  [[ $((ROUND % 2)) == 1 ]] || order=$(tr ' ' '\n' <<<"$order" | tac | tr '\n' ' ')
+  for RUNNER in $order; do
+    use_db; drop_db
+    [[ $DIALECT != pg ]] || pg -d postgres -c "CREATE DATABASE $DB" >/dev/null
     commands
-    timed up 1 "$UP" || continue
-    [[ -z $NOOP ]] || timed noop "$ITERS" "$NOOP"
-    [[ -z $VERSION ]] || timed version "$ITERS" "$VERSION"
-    [[ -z $STATUS ]] || timed status "$ITERS" "$STATUS"
-    [[ -z $DOWN || $NET != direct ]] || timed down 1 "$DOWN"
-    if [[ $DIALECT == pg ]]; then pg -d postgres -c "DROP DATABASE $DB" >/dev/null; else rm -f "$DB"; fi
+    if timed up "$UP"; then applied+=("$RUNNER"); else drop_db; fi
+  done
+  for call in $(seq 0 "$ITERS"); do
+    for RUNNER in "${applied[@]}"; do
+      use_db; commands
+      [[ -z $NOOP ]] || timed_short noop "$call" "$NOOP"
+      [[ -z $VERSION ]] || timed_short version "$call" "$VERSION"
+      [[ -z $STATUS ]] || timed_short status "$call" "$STATUS"
+    done
+  done
+  for RUNNER in "${applied[@]}"; do
+    use_db; commands
+    [[ -z $DOWN || $NET != direct ]] || timed down "$DOWN"
+    drop_db
   done
 }
 
