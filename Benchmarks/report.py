@@ -368,15 +368,17 @@ def main():
             "/ `sqlite3` with each migration in its own transaction with its version row (`BEGIN; …; INSERT INTO "
             "schema_migrations …; COMMIT;` × N), psql waiting for every statement: what a tool that commits each "
             "migration must at least cost. **FLOOR_B sync=NORMAL**: SQLite at `synchronous=NORMAL`, the setting of "
-            "migrate's and the Go tools' SQLite connections. For no-op up, version and status the floor is psql / "
-            "sqlite3 connecting and reading `max(version)` once.",
+            "migrate's and the Go tools' SQLite connections, and the SQLite floor of the `÷ floor` column. For no-op up, "
+            "version and status the floor is psql / sqlite3 connecting and reading `max(version)` once.",
+            "- `÷` columns are the median of the ratios within each round, so they can differ from the ratio of the "
+            "medians shown beside them.",
             "- A round: every runner's `up` on its own fresh database, then the short phases call by call across the "
             "runners, then every `down -all`; every other round in reverse order. `up` and `down -all` are timed once "
             "per round by hyperfine, under /usr/bin/time for the peak RSS; short phases get one untimed warm-up call "
             "under /usr/bin/time (peak RSS), then each call is timed by hyperfine with no shell.",
             "- CPU = user + system of the tool (hyperfine). Server CPU (PostgreSQL's long phases) = the CPU of the "
             "benchmark's PostgreSQL server during the command (postmaster, backends, WAL writer, checkpointer), and "
-            "WAL syncs from pg_stat_wal: both less sensitive to a busy machine than wall time. Peak RSS = the largest "
+            "WAL syncs from pg_stat_wal: a busy machine moves them less than wall time, but it moves them too. Peak RSS = the largest "
             "single process.",
             "- `migrate up --single-transaction` is compared with FLOOR_A. dbmate's `down -all` is N `dbmate rollback` "
             "calls. Raw data: `Benchmarks/results/<stamp>/` (git-ignored).", ""]
