@@ -265,7 +265,7 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
                     index: statementIndex(failure.index), error: MigrateError(.cancelled, "cancelled: the statement was interrupted")
                 )
             }
-            if index == statements.count, failure.error.message == PostgresEngine.versionChangedMessage, let expected {
+            if index == statements.count, failure.error.message.contains(PostgresEngine.versionChangedMessage), let expected {
                 throw MigrateError.versionChanged(
                     expected: expected, found: try await engine.readVersion(), writing: state,
                     table: engine.versionTable.description
