@@ -201,4 +201,23 @@ import Testing
         #expect(singleResult.afterMigratingLine == "no change\n", "\(singleResult)")
         for target in databases { #expect(try target.log() == Array(1...20), "\(target.url)") }
     }
+
+    /// SIGINT during a fleet run: the running target's migration is cancelled and rolled back, no other target
+    /// starts, and the run exits 130 naming the stop.
+    @Test func aSignalStopsTheFleet() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write(FleetCLIFixture.migrations(sleep: 0.2))
+        let databases = try FleetCLIFixture.databases("signal", count: 3)
+        let running = try RunningCLI(["-path", migrations] + databases.flatMap { ["-database", $0.url] } + ["-parallel", "1", "up"])
+        while running.process.isRunning, (try? databases[0].log())??.isEmpty ?? true { Thread.sleep(forTimeInterval: 0.01) }
+        running.signal(SIGINT)
+        let result = running.finish(timeout: 120)
+        #expect(result.status == 130, "\(result)")
+        #expect(result.stderr.contains("Stopped: no other target starts."), "\(result)")
+        #expect(result.stderr.contains("up: 3 targets: 0 ok, 1 failed, 2 not started"), "\(result)")
+        let log = try #require(try databases[0].log())
+        #expect(try databases[0].version() == String(log.count) && log == Array(1...log.count), "committed ones only: \(log)")
+        #expect(try databases[1].version() == nil && databases[2].version() == nil)
+    }
 }

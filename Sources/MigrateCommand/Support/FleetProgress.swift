@@ -104,7 +104,7 @@ final class FleetProgress: Sendable {
         case .canaryFailed: return "A canary failed: no other target is started."
         case .targetFailed:
             return "A target failed: the targets running finish, no other starts (-continue-on-error keeps going)."
-        case .stopped: return "Stopping: the targets running finish their running migration, no other starts."
+        case .stopped: return "Stopped: no other target starts."
         }
     }
 

@@ -181,7 +181,8 @@ public struct MigrationFleet: Sendable {
                 running -= 1
                 reports[report.index] = report
                 observer?(.finished(report))
-                if report.outcome == .failed, stopsAtFailure, halt == nil { halt = .targetFailed }
+                // A stop first: the targets it interrupted fail, but the stop is why no other starts.
+                if mayStart(), report.outcome == .failed, stopsAtFailure { halt = .targetFailed }
                 if mayStart(), let next = waiting.popFirst() {
                     start(next)
                     running += 1
