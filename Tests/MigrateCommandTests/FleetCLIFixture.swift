@@ -24,24 +24,40 @@ struct FleetCLIFixture {
             isSQLite ? try SQLite3.query(client, sql) : try PostgresScratch.psql(client, sql)
         }
 
-        /// The version row as `V` or `V (dirty)`, or nil without a version table.
-        func version() throws -> String? {
-            let exists = isSQLite
-                ? "SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'"
-                : "SELECT count(*) FROM pg_tables WHERE tablename = 'schema_migrations' AND schemaname = \(literal(schema ?? "public"))"
-            guard try query(exists) == "1" else { return nil }
-            // An empty table (made, but no migration committed) is no version.
-            let row = try query("SELECT version || CASE WHEN dirty THEN ' (dirty)' ELSE '' END FROM \(qualifier)schema_migrations")
-            return row.isEmpty ? nil : row
-        }
+        /// The version row as `V` or `V (dirty)`, or nil without a version table (or with an empty one).
+        func version() throws -> String? { try state().version }
 
-        /// The versions the migrations wrote to the log, in order of insertion; nil without the table.
-        func log() throws -> [Int]? {
-            let exists = isSQLite
-                ? "SELECT count(*) FROM sqlite_master WHERE name = 'fleet_log'"
-                : "SELECT count(*) FROM pg_tables WHERE tablename = 'fleet_log' AND schemaname = \(literal(schema ?? "public"))"
-            guard try query(exists) == "1" else { return nil }
-            return try query("SELECT version FROM \(qualifier)fleet_log ORDER BY version").split(separator: "\n").compactMap { Int($0) }
+        /// The versions the migrations wrote to the log, in order; nil without the table.
+        func log() throws -> [Int]? { try state().log }
+
+        /// Both, read at once: PostgreSQL in one psql call (a temporary function checks which tables exist).
+        func state() throws -> (version: String?, log: [Int]?) {
+            func parse(_ text: String) -> [Int] { text.split(separator: ",").compactMap { Int($0) } }
+            guard !isSQLite else {
+                let tables = Set(try query("SELECT name FROM sqlite_master WHERE type = 'table'").split(separator: "\n"))
+                let version = tables.contains("schema_migrations")
+                    ? try query("SELECT version || CASE WHEN dirty THEN ' (dirty)' ELSE '' END FROM schema_migrations") : ""
+                let log = tables.contains("fleet_log")
+                    ? parse(try query("SELECT group_concat(version) FROM (SELECT version FROM fleet_log ORDER BY version)")) : nil
+                return (version.isEmpty ? nil : version, log)
+            }
+            let row = try query(#"""
+                CREATE FUNCTION pg_temp.fleet_state(s text) RETURNS text LANGUAGE plpgsql AS $f$
+                DECLARE v text := ''; l text := '-';
+                BEGIN
+                    IF to_regclass(format('%I.schema_migrations', s)) IS NOT NULL THEN
+                        EXECUTE format('SELECT coalesce(max(version || CASE WHEN dirty THEN '' (dirty)'' ELSE '''' END), '''') FROM %I.schema_migrations', s) INTO v;
+                    END IF;
+                    IF to_regclass(format('%I.fleet_log', s)) IS NOT NULL THEN
+                        EXECUTE format('SELECT coalesce(string_agg(version::text, '','' ORDER BY version), '''') FROM %I.fleet_log', s) INTO l;
+                    END IF;
+                    RETURN v || '|' || l;
+                END $f$;
+                SELECT pg_temp.fleet_state(\#(literal(schema ?? "public")));
+                """#)
+            let parts = row.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else { throw FleetFixtureError(message: "unexpected state \(row)") }
+            return (parts[0].isEmpty ? nil : parts[0], parts[1] == "-" ? nil : parse(parts[1]))
         }
 
         /// Duplicate rows in guard_rows: migration 7's unique index fails on this target.
