@@ -8,7 +8,8 @@ import Testing
 /// The fleet per trial is smaller than the scale test's, to keep the suite's time modest: 3 databases (one per
 /// cluster), 3 tenant schemas and 2 SQLite files, 4 at a time, 20 migrations each. $MIGRATE_FLEET_KILL_TRIALS
 /// trials (20 by default) that really killed the run; moments drawn from a seeded generator
-/// ($MIGRATE_KILL_SEED) over the time a whole run takes on this machine.
+/// ($MIGRATE_KILL_SEED) over the time a whole run takes on this machine (measured once, and shortened whenever a
+/// run finishes before its kill).
 @Suite(.serialized) struct FleetKillCLITests {
     static var trials: Int { Int(ProcessInfo.processInfo.environment["MIGRATE_FLEET_KILL_TRIALS"] ?? "") ?? 20 }
     static var seed: UInt64 { UInt64(ProcessInfo.processInfo.environment["MIGRATE_KILL_SEED"] ?? "") ?? 20_261_115 }
@@ -21,7 +22,7 @@ import Testing
         var killed = 0, finishedFirst = 0, trial = 0
         var fullRun: Double?
         var versionsSeen: Set<String> = []
-        while killed < Self.trials && trial < Self.trials * 2 {
+        while killed < Self.trials && trial < Self.trials * 3 {
             defer { trial += 1 }
             let databases = try FleetCLIFixture.databases("kill", count: 3)
             let (tenantDatabase, tenants) = try FleetCLIFixture.tenantDatabase("kill", schemas: 3)
@@ -47,6 +48,8 @@ import Testing
             let result = running.kill9()
             if running.process.terminationReason == .exit && result.status == 0 {
                 finishedFirst += 1
+                // The calibration ran slower than the runs do now (other suites were busy then): aim earlier.
+                fullRun = full * 0.7
             } else {
                 killed += 1
             }
@@ -67,7 +70,7 @@ import Testing
                 #expect(try target.log() == Array(1...20), "\(context): \(target.url)")
             }
         }
-        print("fleet-kill-trials: full-run=\(Int((fullRun ?? 0) * 1000))ms seed=\(Self.seed) killed=\(killed) finished-before-kill=\(finishedFirst) versions-seen=\(versionsSeen.count)")
+        print("fleet-kill-trials: kill-window=\(Int((fullRun ?? 0) * 1000))ms seed=\(Self.seed) killed=\(killed) finished-before-kill=\(finishedFirst) versions-seen=\(versionsSeen.count)")
         #expect(killed == Self.trials)
         // The kills landed at different places, not all before the first migration or after the last.
         #expect(versionsSeen.count >= 3, "\(versionsSeen.sorted())")
