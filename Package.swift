@@ -217,6 +217,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // MigrationFleet on real databases: PostgreSQL databases and tenant schemas (both drivers) and SQLite files.
+        .testTarget(
+            name: "SwiftMigrateFleetTests",
+            dependencies: [
+                "SwiftMigrate", "SwiftMigratePostgres", "SwiftMigrateLibPQ", "SwiftMigrateSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Starts the example service's binary against the test server and talks HTTP to it.
         .testTarget(name: "TradingServiceTests", swiftSettings: swiftSettings),
         .testTarget(

@@ -5,7 +5,8 @@
 # ($MIGRATE_TEST_TLS_PORT, $MIGRATE_TEST_TLS_CA, $MIGRATE_TEST_TLS_OTHER_CA) for the sslmode tests, and a third
 # ($MIGRATE_TEST_FAULT_PORT, $MIGRATE_TEST_FAULT_DIR) that the server-fault tests stop and restart. With the first
 # server it also starts a streaming standby of it ($MIGRATE_TEST_STANDBY_PORT) and Debian's PgBouncer in front of
-# it in transaction pooling mode ($MIGRATE_TEST_PGBOUNCER_PORT).
+# it in transaction pooling mode ($MIGRATE_TEST_PGBOUNCER_PORT). Two more plain servers ($MIGRATE_TEST_POSTGRES_URL_2 and
+# _3, ports 55482 and 55492) give the fleet tests three clusters.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cleanup=()  # servers to stop (the standby first: it is added after its primary)
@@ -60,6 +61,18 @@ if [[ -z ${MIGRATE_TEST_FAULT_PORT:-} ]]; then
   export MIGRATE_TEST_FAULT_DIR
   cleanup+=("$MIGRATE_TEST_FAULT_DIR")
 fi
+# Two more plain servers, so that the fleet tests migrate databases on three clusters at once
+# ($MIGRATE_TEST_POSTGRES_URL_2 and _3).
+for n in 2 3; do
+  var=MIGRATE_TEST_POSTGRES_URL_$n
+  if [[ -z ${!var:-} ]]; then
+    default_port=$((55462 + 10 * n))  # 55482, 55492
+    port_var=PGPORT_FLEET${n}_TEST
+    started=$(PGPORT_TEST=${!port_var:-$default_port} scripts/postgres-start.sh)
+    export "$var=$(sed -n "s/^export MIGRATE_TEST_POSTGRES_URL='\(.*\)'$/\1/p" <<<"$started")"
+    cleanup+=("$(sed -n "s/^export MIGRATE_TEST_POSTGRES_DIR='\(.*\)'$/\1/p" <<<"$started")")
+  fi
+done
 # Build once (tests and the `migrate` binary the CLI tests run), then run without rebuilding; arguments
 # (e.g. --filter NAME) go to `swift test`.
 swift build --build-tests

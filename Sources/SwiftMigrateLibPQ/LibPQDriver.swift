@@ -371,3 +371,13 @@ private final class ConnectWaiter: Sendable {
         return true
     }
 }
+
+extension LibPQDriver: TenantSchemaProviding {
+    /// The database's own schemas (all but `information_schema` and the `pg_` ones), sorted.
+    public func schemaNames() async throws -> [String] { try await engine.schemaNames() }
+
+    /// `url` with `search_path` set to `schema` alone: the schema's own version table, lock key and objects.
+    public static func url(_ url: DatabaseURL, tenantSchema schema: String) throws(MigrateError) -> DatabaseURL {
+        try PostgresURLParameters.tenantSchemaURL(url, schema: schema)
+    }
+}

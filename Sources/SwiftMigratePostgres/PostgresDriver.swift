@@ -269,3 +269,13 @@ extension PostgresDriver {
         )
     }
 }
+
+extension PostgresDriver: TenantSchemaProviding {
+    /// The database's own schemas (all but `information_schema` and the `pg_` ones), sorted.
+    public func schemaNames() async throws -> [String] { try await engine.schemaNames() }
+
+    /// `url` with `search_path` set to `schema` alone: the schema's own version table, lock key and objects.
+    public static func url(_ url: DatabaseURL, tenantSchema schema: String) throws(MigrateError) -> DatabaseURL {
+        try PostgresURLParameters.tenantSchemaURL(url, schema: schema)
+    }
+}

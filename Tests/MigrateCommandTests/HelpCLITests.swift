@@ -8,17 +8,17 @@ import Testing
 @Suite struct HelpCLITests {
     /// The flags each command's help must name (every command also has the global ones: --path, --database, ...).
     static let flags: [String: [String]] = [
-        "up": ["--dry-run", "--single-transaction", "--allow-out-of-order", "--allow-modified"],
-        "down": ["--all", "--dry-run"],
-        "goto": ["--dry-run", "--allow-out-of-order"],
+        "up": ["--dry-run", "--single-transaction", "--allow-out-of-order", "--allow-modified", "--json", "--targets", "--schemas", "--parallel", "--canary", "--continue-on-error"],
+        "down": ["--all", "--dry-run", "--json", "--targets", "--schemas", "--parallel", "--canary", "--continue-on-error"],
+        "goto": ["--dry-run", "--allow-out-of-order", "--json", "--targets", "--schemas", "--parallel", "--canary", "--continue-on-error"],
         "force": [],
-        "version": ["--json"],
-        "status": ["--json", "--all"],
+        "version": ["--json", "--targets", "--schemas", "--parallel", "--canary", "--continue-on-error"],
+        "status": ["--json", "--all", "--targets", "--schemas", "--parallel", "--canary", "--continue-on-error"],
         "schema": ["--json"],
-        "plan": ["--all", "--json", "--allow-out-of-order"],
+        "plan": ["--all", "--json", "--allow-out-of-order", "--targets", "--schemas", "--parallel", "--canary", "--continue-on-error"],
         "verify": [],
         "lint": ["--format", "--dialect", "--strict", "--disable"],
-        "validate": ["--json", "--dialect"],
+        "validate": ["--json", "--dialect", "--targets", "--schemas", "--parallel", "--canary", "--continue-on-error"],
         "renumber": ["--dry-run"],
         "models": ["--dir", "--table", "--schema", "--type", "--check", "--json"],
         "drop": ["-f"],
@@ -60,8 +60,8 @@ import Testing
                 for name in Self.flags.keys { #expect(help.contains("\n  \(name) "), "the top-level help lists \(name)") }
                 continue
             }
-            // The first word of each line of the OPTIONS list (`-h, --help`: both).
-            let options = help.components(separatedBy: "\n").drop { $0 != "OPTIONS:" }
+            // The first word of each line of the option lists, OPTIONS and FLEET OPTIONS (`-h, --help`: both).
+            let options = help.components(separatedBy: "\n").drop { !$0.hasSuffix("OPTIONS:") }
                 .flatMap { $0.split(separator: " ").prefix(2).map { String($0.trimmingCharacters(in: [","])) } }
             for flag in ["--path", "--database", "--help"] + Self.flags[command, default: []] {
                 #expect(options.contains(flag), "migrate \(command) --help names \(flag)")

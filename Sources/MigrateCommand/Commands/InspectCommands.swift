@@ -4,12 +4,15 @@ import SwiftMigrate
 
 struct VersionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "version", abstract: "Print current migration version (`V` or `V (dirty)`)."
+        commandName: "version", abstract: "Print current migration version (`V` or `V (dirty)`).",
+        discussion: "On a fleet (see `migrate up --help`), a table of every target's version; --json the fleet's report."
     )
     @OptionGroup var options: GlobalOptions
+    @OptionGroup(title: "Fleet options") var fleet: FleetOptions
     @Flag(name: .customLong("json"), help: "Print {\"version\": V, \"dirty\": false} for scripts.") var json = false
 
     func run() async throws {
+        if fleet.isFleet(options) { return try await FleetRun(options, fleet).run(.version, json: json) }
         let session = try Session(options)
         try await session.run { migrator in
             let state = try await migrator.version()
@@ -36,9 +39,13 @@ struct StatusCommand: AsyncParsableCommand {
 
             Applied-at and duration come from swift-migrate's history table; versions applied by golang-migrate \
             show as applied without them. --all also lists every row of that table, rollbacks included.
+
+            On a fleet (see `migrate up --help`), a matrix of every target: version, dirty, pending count and the \
+            last migration applied, then how many are behind. Reads only, -parallel targets at a time.
             """
     )
     @OptionGroup var options: GlobalOptions
+    @OptionGroup(title: "Fleet options") var fleet: FleetOptions
     @Flag(name: .customLong("json"), help: "Print the status as JSON.") var json = false
     @Flag(
         name: .customLong("all"),
@@ -47,6 +54,10 @@ struct StatusCommand: AsyncParsableCommand {
     var all = false
 
     func run() async throws {
+        if fleet.isFleet(options) {
+            if all { throw ValidationError("--all lists one database's history: run it on one target of the fleet") }
+            return try await FleetRun(options, fleet).run(.status, json: json)
+        }
         let session = try Session(options)
         // `status` loads the source as `up` does (Migrator.status).
         try await session.run(prefetching: MigrationRequest.upAll.directionsRead) { migrator in

@@ -22,9 +22,13 @@ struct PlanCommand: AsyncParsableCommand {
               migrate plan goto V          what `goto V` would run
 
             `up --dry-run`, `down --dry-run N` and `goto --dry-run V` print the same.
+
+            On a fleet (see `migrate up --help`), one line per target: its version, where the request would take \
+            it, how many migrations would run; --json has every target's steps.
             """
     )
     @OptionGroup var options: GlobalOptions
+    @OptionGroup(title: "Fleet options") var fleet: FleetOptions
     @Flag(name: .customLong("all"), help: "With `down`: every applied migration.") var all = false
     @Flag(name: .customLong("json"), help: "Print the plan as JSON (the database, the versions, each step with its file, mode, statement count and lint findings).")
     var json = false
@@ -32,6 +36,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = try Self.request(words, all: all)
+        if fleet.isFleet(options) { return try await FleetRun(options, fleet).run(.plan(request), json: json) }
         let session = try Session(options)
         try await session.run { migrator in
             try await PlanReport.print(request, migrator: migrator, console: session.console, json: json)

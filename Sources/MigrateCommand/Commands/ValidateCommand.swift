@@ -26,9 +26,13 @@ struct ValidateCommand: AsyncParsableCommand {
             Output: `FILE: error[ID]: MESSAGE` per problem on standard output, or --json. Exit codes: 0 no \
             problem; 1 problems found (or the files cannot be read); 2 the database cannot be reached, or a usage \
             error.
+
+            On a fleet (see `migrate up --help`), the problems of the files once, then each target's own, prefixed \
+            with the target; exit 1 for problems, 2 when the only failures are unreachable targets.
             """
     )
     @OptionGroup var options: GlobalOptions
+    @OptionGroup(title: "Fleet options") var fleet: FleetOptions
     @Flag(name: .customLong("json"), help: "Print {\"problems\": [{\"kind\", \"version\", \"path\", \"message\"}]}.")
     var json = false
     @Option(name: .customLong("dialect"), help: "postgres or sqlite: how to split the files when no database is given (default postgres).")
@@ -41,6 +45,7 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if fleet.isFleet(options) { return try await FleetRun(options, fleet).run(.validate, json: json) }
         let session = try Session(options)
         var problems: [ValidationProblem] = []
         var count = 0

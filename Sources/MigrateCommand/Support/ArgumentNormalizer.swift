@@ -11,9 +11,11 @@ enum ArgumentNormalizer {
     /// Global options that take a value.
     static let valueOptions: Set<String> = [
         "path", "source", "database", "lock-timeout", "prefetch", "db-lock-timeout", "db-statement-timeout", "lock-retries", "wait-replicas",
+        // A fleet's (FleetOptions): only the commands that take a fleet know them.
+        "targets", "schemas", "parallel", "canary",
     ]
     /// Global boolean options.
-    static let flagOptions: Set<String> = ["verbose", "version", "help", "h", "allow-modified"]
+    static let flagOptions: Set<String> = ["verbose", "version", "help", "h", "allow-modified", "continue-on-error"]
     /// The subcommands' names, from the command itself so that a new command is never missing here.
     static let commands: Set<String> = Set(Migrate.configuration.subcommands.map { $0._commandName } + ["help"])
 

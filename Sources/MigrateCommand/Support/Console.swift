@@ -18,8 +18,17 @@ import Synchronization
 /// SIGPIPE is ignored (``ignoreBrokenPipes()``), and when the reader of a stream has gone
 /// (`migrate status | head -1`), further lines to it are dropped.
 struct Console: Sendable {
-    /// The secrets of this run: the URLs among the arguments, `DATABASE_URL`, `POSTGRES_DSN` and `PGPASSWORD`.
-    static let secrets: SecretScrubber = {
+    /// The secrets of this run: the URLs among the arguments, `DATABASE_URL`, `POSTGRES_DSN` and `PGPASSWORD`, and
+    /// those learned since (``learn(urlText:)``).
+    static var secrets: SecretScrubber { learned.withLock { $0 } }
+
+    /// Adds the secrets of a URL that did not come from the arguments or those variables: a line of a fleet's
+    /// -targets file, with its `${VAR}` expanded.
+    static func learn(urlText: String) {
+        learned.withLock { $0.learn(urlText: urlText) }
+    }
+
+    private static let learned = Mutex<SecretScrubber>({
         var scrubber = SecretScrubber()
         for argument in CommandLine.arguments.dropFirst()
         where argument.contains("://") || argument.contains("@") || argument.contains("password=") {
@@ -31,7 +40,7 @@ struct Console: Sendable {
         }
         if let password = environment["PGPASSWORD"] { scrubber.learn(secret: password) }
         return scrubber
-    }()
+    }())
 
     /// The control characters output may hold.
     static let kept: Set<Unicode.Scalar> = ["\n", "\t"]
@@ -43,6 +52,15 @@ struct Console: Sendable {
     func output(_ text: String) {
         Self.standardOutput.write(Self.safe(text) + "\n")
     }
+
+    /// Replaces the status line at the bottom of a terminal (standard error) with `text`, or clears it when nil:
+    /// a carriage return and an erase-line sequence, then the text, scrubbed and escaped, without a newline.
+    func statusLine(_ text: String?) {
+        Self.standardError.write("\r\u{1B}[K" + (text.map(Self.safe) ?? ""))
+    }
+
+    /// Whether standard error is a terminal (where a status line can be redrawn in place).
+    static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// `text` without secrets and with its control characters (but line breaks and tabs) escaped.
     static func safe(_ text: String) -> String {

@@ -15,10 +15,10 @@ struct GlobalOptions: ParsableArguments {
     var source: String?
 
     @Option(name: .customLong("database"), help: ArgumentHelp(
-        "Database URL: postgres://USER@HOST:PORT/DB?sslmode=disable (a password goes after USER: and is never printed) or sqlite://PATH. Default: $DATABASE_URL, else $POSTGRES_DSN (both set to different URLs is an error).",
+        "Database URL: postgres://USER@HOST:PORT/DB?sslmode=disable (a password goes after USER: and is never printed) or sqlite://PATH. Default: $DATABASE_URL, else $POSTGRES_DSN (both set to different URLs is an error). Given more than once, or as sqlite://DIR/*.db, it names a fleet: see -targets.",
         valueName: "url"
     ))
-    var database: String?
+    var databases: [String] = []
 
     @Option(name: .customLong("lock-timeout"), help: ArgumentHelp(
         "Seconds to wait for the migration lock held by another migrator.", valueName: "seconds"
@@ -98,14 +98,23 @@ struct GlobalOptions: ParsableArguments {
     /// Whether a database is given at all (-database, $DATABASE_URL or $POSTGRES_DSN).
     var hasDatabase: Bool {
         let environment = ProcessInfo.processInfo.environment
-        return database != nil || environment["DATABASE_URL"].nonEmpty != nil || environment["POSTGRES_DSN"].nonEmpty != nil
+        return !databases.isEmpty || environment["DATABASE_URL"].nonEmpty != nil || environment["POSTGRES_DSN"].nonEmpty != nil
     }
 
     /// The database URL as given, and where it came from (`-database`, `DATABASE_URL` or `POSTGRES_DSN`, the
     /// guide's variable). Both variables set to different URLs is a usage error: which one wins is a guess that
     /// could migrate the wrong database.
+    ///
+    /// The commands that take one database call it: -database given more than once is a usage error there (the
+    /// fleet commands check for a fleet first, ``FleetOptions``).
     func databaseText() throws -> (text: String, origin: String) {
-        if let database { return (database, "-database") }
+        if databases.count > 1 {
+            throw ValidationError(
+                "-database was given \(databases.count) times, but this command takes one database: only up, down N, "
+                    + "goto, version, status, plan and validate run on several (a fleet; see -targets)"
+            )
+        }
+        if let database = databases.first { return (database, "-database") }
         let environment = ProcessInfo.processInfo.environment
         let fromDatabaseURL = environment["DATABASE_URL"].nonEmpty, fromDSN = environment["POSTGRES_DSN"].nonEmpty
         if let fromDatabaseURL, let fromDSN, fromDatabaseURL != fromDSN {
@@ -124,8 +133,18 @@ struct GlobalOptions: ParsableArguments {
 
     /// The database URL: -database, else $DATABASE_URL or $POSTGRES_DSN (``databaseText()``).
     func databaseURL() throws -> DatabaseURL {
-        let text = try databaseText().text
-        let url = try DatabaseURL(text)
+        let url = try DatabaseURL(try databaseText().text)
+        if url.isFileGlob {
+            throw ValidationError(
+                "\(url.redacted) names every file its * matches, but this command takes one database: only up, down N, "
+                    + "goto, version, status, plan and validate run on several"
+            )
+        }
+        return try withTimeoutParameters(url)
+    }
+
+    /// `url` with -db-lock-timeout and -db-statement-timeout as its `x-` parameters.
+    func withTimeoutParameters(_ url: DatabaseURL) throws -> DatabaseURL {
         var extra: [(String, String)] = []
         if let dbLockTimeout { extra.append(("x-lock-timeout", try Self.milliseconds(dbLockTimeout, flag: "-db-lock-timeout"))) }
         if let dbStatementTimeout {

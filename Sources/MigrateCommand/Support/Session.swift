@@ -57,16 +57,7 @@ struct Session {
 
     /// A migrator over the -path source that reports progress on the console and stops on SIGINT/SIGTERM.
     func migrator(driver: any DatabaseDriver, source: any MigrationSource) throws -> Migrator {
-        var migrator = Migrator(
-            source: source, driver: driver,
-            configuration: .init(
-                // In range: GlobalOptions.validate() checked both against largestCount.
-                lockTimeout: .seconds(Int64(options.lockTimeout)), allowModified: options.allowModified,
-                lockRetries: Int(options.lockRetries), replicaWait: try options.replicaWait(),
-                allowOutOfOrder: options.allowOutOfOrder
-            ),
-            logger: logger
-        )
+        var migrator = Migrator(source: source, driver: driver, configuration: try migratorConfiguration(), logger: logger)
         migrator.observer = { [console, verbose = options.verbose] event in
             Self.report(event, console: console, verbose: verbose)
         }
