@@ -66,6 +66,10 @@ extension PostgresEngine {
                     what: "add the owner and expiry columns to the lock table \(lockTable)"
                 )
             }
+        } catch let error as MigrateError where ["23505", "42P07", "42701"].contains(error.sqlState ?? "") {
+            // Another run created the table or added the columns at the same moment (CREATE TABLE IF NOT EXISTS
+            // races on pg_type's unique index): it is there now.
+            logger.debug("the lock table was prepared by another run", metadata: ["db.error": "\(error.message)"])
         } catch var error as MigrateError {
             error.hint = error.hint ?? hint
             throw error
