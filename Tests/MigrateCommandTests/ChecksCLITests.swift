@@ -133,7 +133,7 @@ import Testing
         #expect(outOfOrder.status == 1 && outOfOrder.stderr.contains("2_b.up.sql (version 2) was never applied"), "\(outOfOrder)")
         // golang-migrate's position (before the command) and after it.
         let allowed = try CLI.run([
-            "-path", migrations, "-database", "sqlite://\(dir.path("app.db"))", "-allow-modified", "up", "-allow-out-of-order",
+            "-path", migrations, "-database", "sqlite://\(dir.path("app.db"))", "-allow-out-of-order", "up", "-allow-modified",
         ])
         #expect(allowed.status == 0, "\(allowed)")
         #expect(allowed.afterMigratingLine.hasPrefix("2/u b ("))

@@ -166,6 +166,7 @@ import Testing
         var tally = Tally()
         // Trials that finish before their kill do not count: run until `trials` processes were really killed.
         var trial = 0
+        var aims = 0
         while tally.killed < Self.trials && trial < Self.trials * 2 {
             defer { trial += 1 }
             let target = try makeTarget()
@@ -173,8 +174,11 @@ import Testing
             let base = ["-path", migrations, "-database", target.url]
             let running = try RunningCLI(base + ["up"])
             var delay = fullRun * 0.9 * Double(random.next() % 1000) / 1000
-            if trial == 0 {
-                // Aimed: kill as soon as a non-transactional migration has marked the database dirty.
+            if tally.dirty == 0 && aims < 5 {
+                // Aimed: kill as soon as a non-transactional migration has marked the database dirty. On a busy
+                // machine the kill can land after that migration ended: aim again (at most 5 times) until one
+                // trial leaves the database dirty.
+                aims += 1
                 let start = Date()
                 while !target.peekDirty() && Date().timeIntervalSince(start) < fullRun * 3 && running.process.isRunning {
                     Thread.sleep(forTimeInterval: 0.01)
@@ -229,7 +233,7 @@ import Testing
         print("kill-trials \(name): full-run=\(Int(fullRun * 1000))ms seed=\(Self.seed) \(tally)")
         #expect(tally.recovered == tally.trials)
         #expect(tally.killed == Self.trials)
-        #expect(tally.dirty >= 1, "the aimed trial left the database dirty")
+        #expect(tally.dirty >= 1, "none of \(aims) aimed trials left the database dirty")
     }
 
     @Test func killNineDuringUpOnSQLite() throws {

@@ -15,7 +15,9 @@ enum ArgumentNormalizer {
         "targets", "schemas", "parallel", "canary",
     ]
     /// Global boolean options.
-    static let flagOptions: Set<String> = ["verbose", "version", "help", "h", "allow-modified", "continue-on-error"]
+    static let flagOptions: Set<String> = [
+        "verbose", "version", "help", "h", "allow-modified", "allow-out-of-order", "continue-on-error",
+    ]
     /// The subcommands' names, from the command itself so that a new command is never missing here.
     static let commands: Set<String> = Set(Migrate.configuration.subcommands.map { $0._commandName } + ["help"])
 
