@@ -80,7 +80,8 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
     /// Sets up the session on `connection` through the shared engine.
     init(
         connection: PostgresConnection, configuration: Configuration, ownership: Ownership, url: DatabaseURL?,
-        connectedPort: Int? = nil, sideConnection: PostgresEngine.SideConnector? = nil, logger: Logger
+        connectedPort: Int? = nil, poolerDetected: Bool = false, sideConnection: PostgresEngine.SideConnector? = nil,
+        logger: Logger
     ) async throws {
         self.connection = connection
         self.ownership = ownership
@@ -90,7 +91,7 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
         let session = NIOSession(connection: connection, logger: logger, origin: url?.redacted ?? "the app's connection")
         engine = try await PostgresEngine(
             session: session, configuration: configuration, url: url, owner: "PostgresDriver.Configuration",
-            connectedPort: connectedPort, sideConnection: sideConnection, logger: logger
+            connectedPort: connectedPort, poolerDetected: poolerDetected, sideConnection: sideConnection, logger: logger
         )
     }
 
@@ -168,25 +169,38 @@ public final class PostgresDriver: OpenableDriver, ScratchDatabaseProviding, Sch
                 .unsupportedScheme, "the PostgreSQL driver cannot open \(url.redacted): scheme must be postgres or postgresql"
             )
         }
-        let options = try Options(url: url)
+        var options = try Options(url: url)
+        var driverConfiguration = options.driverConfiguration
         // Checked again by init, but a refused setting should not cost a connection attempt.
-        try options.driverConfiguration.validate(url: url)
-        let connectionConfiguration = try connectionConfiguration(options, url: url)
+        try driverConfiguration.validate(url: url)
+        var connectionConfiguration = try connectionConfiguration(options, url: url)
         var logger = logger
         logger[metadataKey: "db.url"] = "\(url.redacted)"
-        let connection = try await connect(connectionConfiguration, options: options, url: url, logger: logger)
+        let connection: PostgresConnection
+        var poolerDetected = false
+        do {
+            connection = try await connect(connectionConfiguration, options: options, url: url, logger: logger)
+        } catch let error as MigrateError where error.message.contains("unsupported startup parameter: search_path") {
+            // PgBouncer (1.18, as Debian ships it) refuses search_path in the startup message: a pooler, where the
+            // search_path belongs in each transaction anyway (`SET LOCAL`, as the libpq driver does).
+            guard let index = options.startupParameters.firstIndex(where: { $0.name == "search_path" }) else { throw error }
+            driverConfiguration.localSearchPath = options.startupParameters.remove(at: index).value
+            connectionConfiguration = try Self.connectionConfiguration(options, url: url)
+            poolerDetected = true
+            connection = try await connect(connectionConfiguration, options: options, url: url, logger: logger)
+        }
         do {
             let port: Int? = switch options.endpoint {
             case .tcp(_, let port): port
             case .unixSocket(let path): path.split(separator: ".").last.flatMap { Int($0) }
             }
-            let side: PostgresEngine.SideConnector = { [logger] in
+            let side: PostgresEngine.SideConnector = { [logger, options, connectionConfiguration] in
                 let connection = try await connect(connectionConfiguration, options: options, url: url, logger: logger)
                 return (NIOSession(connection: connection, logger: logger, origin: url.redacted), { try? await connection.close() })
             }
             return try await PostgresDriver(
-                connection: connection, configuration: options.driverConfiguration,
-                ownership: .owned(connectionConfiguration), url: url, connectedPort: port, sideConnection: side, logger: logger
+                connection: connection, configuration: driverConfiguration, ownership: .owned(connectionConfiguration),
+                url: url, connectedPort: port, poolerDetected: poolerDetected, sideConnection: side, logger: logger
             )
         } catch {
             try? await connection.close()

@@ -76,4 +76,23 @@ import Testing
             #expect(try await db.rows("SELECT version::text FROM schema_migrations") == [["2"]])
         }
     }
+
+    @Test("a URL with search_path through PgBouncer, which refuses it at startup, migrates in that schema")
+    func searchPathThroughThePooler() async throws {
+        let port = try Self.poolerPort()
+        try await TestDatabase.with { db in
+            try await db.execute("CREATE SCHEMA tenant_a")
+            let server = try TestEnvironment.server().parsed
+            let text = db.urlString("x-lock-timeout=2000", "search_path=tenant_a")
+                .replacingOccurrences(of: ":\(server.port ?? 5432)/", with: ":\(port)/")
+            let driver = try await PostgresDriver.open(url: try DatabaseURL(text), logger: TestEnvironment.logger)
+            try await withDriver(driver) { driver in
+                #expect(driver.engine.lockStrategy == .table)
+                _ = try await Migrator(source: InMemorySource(files: Self.files), driver: driver, logger: TestEnvironment.logger).up()
+            }
+            #expect(try await db.rows("SELECT version::text, dirty::text FROM tenant_a.schema_migrations") == [["2", "false"]])
+            #expect(try await db.rows("SELECT count(*)::text FROM tenant_a.pooled") == [["1"]])
+            #expect(try await db.rows("SELECT count(*)::text FROM pg_tables WHERE tablename = 'pooled' AND schemaname <> 'tenant_a'") == [["0"]])
+        }
+    }
 }
