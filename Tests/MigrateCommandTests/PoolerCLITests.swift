@@ -113,12 +113,7 @@ import Testing
         let url = Self.pooled(db, port: port, "x-lock-ttl=3000")
         let holder = try RunningCLI(["-path", migrations, "-database", url, "up"])
         // Kill it once its rows are there (it is inside the 1.5 s migration).
-        var held = false
-        for _ in 0..<200 where !held {
-            held = (try? db.query("SELECT count(*) FROM schema_lock")) == "2"
-            if !held { Thread.sleep(forTimeInterval: 0.02) }
-        }
-        #expect(held, "the first run never took the table lock")
+        #expect(Self.waitForTableLock(db), "the first run never took the table lock")
         _ = holder.kill9()
         #expect(try db.query("SELECT count(*) FROM schema_lock WHERE expires_at > now()") == "2")
         // Waiting less than the expiry fails, naming the holder and when its row expires.
@@ -148,12 +143,7 @@ import Testing
         ])
         let url = Self.pooled(db, port: port, "x-lock-ttl=1500")
         let first = try RunningCLI(["-path", migrations, "-database", url, "up"])
-        var held = false
-        for _ in 0..<200 where !held {
-            held = (try? db.query("SELECT count(*) FROM schema_lock")) == "2"
-            if !held { Thread.sleep(forTimeInterval: 0.02) }
-        }
-        #expect(held, "the first run never took the table lock")
+        #expect(Self.waitForTableLock(db), "the first run never took the table lock")
         let second = try CLI.run(["-path", migrations, "-database", url, "-lock-timeout", "30", "up"])
         let firstResult = first.finish(timeout: 60)
         #expect(firstResult.status == 0, "\(firstResult)")
@@ -195,5 +185,14 @@ import Testing
         let wrong = try CLI.run(["-path", migrations, "-database", db.url + "&x-lock-strategy=rows", "up"])
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains("invalid x-lock-strategy \"rows\""), "\(wrong)")
+    }
+
+    /// Waits up to 4 s until a run holds the table lock (its two rows are there).
+    static func waitForTableLock(_ db: PostgresScratch) -> Bool {
+        for _ in 0..<200 {
+            if (try? db.query("SELECT count(*) FROM schema_lock")) == "2" { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
     }
 }
