@@ -37,6 +37,7 @@ struct Migrate: AsyncParsableCommand {
               migrate -path migrations -database "$POSTGRES_DSN" status
               migrate create -dir migrations -seq -digits 3 add_user_preferences
               migrate models -database "$POSTGRES_DSN" -dir Sources/Models
+              migrate -path migrations -targets databases.txt -parallel 8 up
 
             Exit codes: 0 success or no change; 1 error; 2 usage error; 130 or 143 stopped by SIGINT or SIGTERM. \
             `migrate COMMAND --help` explains each command.
