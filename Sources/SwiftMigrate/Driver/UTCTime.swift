@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Dates as UTC calendar text, by integer arithmetic on the proleptic Gregorian calendar (Howard Hinnant's
 /// `civil_from_days` / `days_from_civil`), for the history table's `applied_at` and the `status` table.
