@@ -67,7 +67,7 @@ enum Main {
         }
         #if canImport(Glibc)
             // One malloc arena: the work moves between the concurrency pool's threads and the drivers' blocking-call
-            // thread, and glibc's arena per thread keeps each one's peak apart: without this, 2–8 MiB more peak
+            // thread, and glibc's arena per thread keeps each one's peak apart: without this, 2–7 MiB more peak
             // RSS at 10,000 migrations, and no measurable difference in time (docs/benchmarks.md, "Hand-written
             // parts"). (mallopt is in <malloc.h>, which the Glibc module does not export; M_ARENA_MAX is -8.)
             if let mallopt = dlsym(nil, "mallopt") {

@@ -8,10 +8,10 @@
 
 /// Reading migration files from disk: the one place a source touches the file system for their contents.
 ///
-/// Only the read itself is hand-written: against Foundation's `Data(contentsOf:)` it was the one part that the
-/// benchmark at 10,000 migrations showed to matter (a no-op `up` 19–48% faster; docs/benchmarks.md, "Hand-written
-/// parts"). The UTF-8 check and the byte-order sort are the standard library's, and files are read one after the
-/// other: a hand-written validator, sort and parallel read measured within the noise.
+/// Only the read itself is hand-written: it was the one part of loading that the benchmark at 10,000 migrations
+/// showed to matter (with `Data(contentsOf:)` a no-op `up` or `status` took 19–48% longer; docs/benchmarks.md,
+/// "Hand-written parts"). The UTF-8 check and the byte-order sort are the standard library's, and files are read
+/// one after the other: a hand-written validator, sort and parallel read measured within the noise.
 enum FileLoader {
     /// `names` in byte order: the same on every platform and file system, so duplicates and warnings come out
     /// the same.
