@@ -1,5 +1,9 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import SwiftMigrate
 
 #if canImport(Glibc)
@@ -63,9 +67,10 @@ enum Main {
             exit(0)
         }
         #if canImport(Glibc)
-            // One malloc arena: the files are read on other threads than the one that frees them, and glibc's
-            // arena per thread would keep each thread's peak apart (4 MiB more peak RSS at 10,000 migrations).
-            // (mallopt is in <malloc.h>, which the Glibc module does not export; M_ARENA_MAX is -8.)
+            // One malloc arena: the work moves between the concurrency pool's threads and the drivers' blocking-call
+            // thread, and glibc's arena per thread keeps each one's peak apart: without this, 2–7 MiB more peak
+            // RSS at 10,000 migrations, and no measurable difference in time (docs/benchmarks.md, "Hand-written
+            // parts"). (mallopt is in <malloc.h>, which the Glibc module does not export; M_ARENA_MAX is -8.)
             if let mallopt = dlsym(nil, "mallopt") {
                 _ = unsafeBitCast(mallopt, to: (@convention(c) (Int32, Int32) -> Int32).self)(-8, 1)
             }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The version row of golang-migrate's `schema_migrations` table.
 public struct DatabaseVersion: Sendable, Hashable, Codable {

@@ -1,8 +1,13 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Dates as UTC calendar text, by integer arithmetic on the proleptic Gregorian calendar (Howard Hinnant's
 /// `civil_from_days` / `days_from_civil`), for the history table's `applied_at` and the `status` table.
-/// Foundation's formatters and parsers cost more than everything else `status` does with 10,000 rows.
+/// Measured against `Date.ISO8601FormatStyle` at 10,000 migrations: 1.7–2.9 MiB less peak RSS wherever dates are
+/// formatted or read (`status`, SQLite `up`), no difference in time beyond the noise (docs/benchmarks.md).
 package enum UTCTime {
     /// `yyyy-MM-dd HH:mm:ss`, the seconds truncated (as `status` shows `applied_at`).
     package static func dateTime(_ date: Date) -> String {

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One problem `migrate lint` found: which rule, how serious, what, and where.
 public struct LintFinding: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {

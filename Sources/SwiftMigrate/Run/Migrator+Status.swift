@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Every migration of the source and every version the database knows: the guide's "Migration History" table.
 public struct MigrationStatus: Sendable, Hashable, Codable {

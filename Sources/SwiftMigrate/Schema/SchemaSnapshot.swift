@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The schema of a database as data: every object (schemas, types, tables, columns, constraints, indexes,
 /// views, functions, triggers, comments, ...) with a canonical definition, in a stable order.

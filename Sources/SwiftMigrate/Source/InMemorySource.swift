@@ -26,7 +26,7 @@ public struct InMemorySource: MigrationSource {
     private func load(collectsDuplicates: Bool) throws(MigrateError) -> LoadedSource {
         var assembler = MigrationAssembler()
         assembler.collectsDuplicates = collectsDuplicates
-        for key in SourceDirectory.byteOrder(Array(files.keys)) {
+        for key in FileLoader.byteOrder(Array(files.keys)) {
             let fileName = key.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? key
             let contents = files[key]
             try assembler.add(fileName: fileName, displayPath: SourceDirectory.displayPath(displayName, key)) {
