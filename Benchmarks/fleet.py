@@ -44,16 +44,21 @@ def sample(port, out, every):
     psql.wait()
 
 
-def wall_seconds(out_dir, row):
+def hyperfine_result(out_dir, row):
     with open(os.path.join(out_dir, row["json"])) as f:
-        return json.load(f)["results"][0]["times"]
+        return json.load(f)["results"][0]
 
 
 def summary(out_dir):
     with open(os.path.join(out_dir, "results.tsv")) as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t")]
     for r in rows:
-        r["times"] = wall_seconds(out_dir, r) if r["status"] == "ok" else []
+        result = hyperfine_result(out_dir, r) if r["status"] == "ok" else {}
+        r["times"] = result.get("times", [])
+        # the client's CPU (user + system of the command's process tree), mean per call; the server's per call
+        r["client_cpu"] = result["user"] + result["system"] if result else None
+        server = r.get("server_cpu_s")
+        r["server_cpu"] = float(server) / len(r["times"]) if server and r["times"] else None
     lines = []
     rounds = [r for r in rows if r["kind"] == "round"]
     runners = list(dict.fromkeys(r["runner"] for r in rounds))
@@ -65,8 +70,8 @@ def summary(out_dir):
                  "reset before each run. Ratio = runner's wall time / the fleet's, within a round; median over rounds.")
     lines.append("")
     lines.append("| runner | targets | wall time median | range | ratio vs fleet (median, range) | peak server connections |"
-                 " load avg (1 min) at start |")
-    lines.append("|---|---|---|---|---|---|---|")
+                 " CPU: client + server (median) | load avg (1 min) at start |")
+    lines.append("|---|---|---|---|---|---|---|---|")
     for name in runners:
         mine = [r for r in rounds if r["runner"] == name]
         ok = [r for r in mine if r["times"]]
@@ -79,15 +84,15 @@ def summary(out_dir):
         lines.append(
             f"| {name} | {mine[0]['targets']} | {fmt(statistics.median(walls)) if walls else '-'} "
             f"| {fmt(min(walls)) + ' - ' + fmt(max(walls)) if walls else '-'} "
-            f"| {ratio(ratios)} | {'/'.join(map(str, peaks))} | {min(loads):.1f} - {max(loads):.1f} |"
+            f"| {ratio(ratios)} | {'/'.join(map(str, peaks))} | {cpu(ok)} | {min(loads):.1f} - {max(loads):.1f} |"
             + (f" {failed} FAILED" if failed else ""))
     sweep = [r for r in rows if r["kind"] == "sweep"]
     if sweep:
-        lines += ["", "| fleet `up` -parallel | wall time | peak server connections | load avg at start |",
-                  "|---|---|---|---|"]
+        lines += ["", "| fleet `up` -parallel | wall time | peak server connections | CPU: client + server |"
+                  " load avg at start |", "|---|---|---|---|---|"]
         for r in sweep:
             lines.append(f"| {r['parallel']} | {fmt(r['times'][0]) if r['times'] else r['status']} | {r['peak']} "
-                         f"| {float(r['load_start']):.1f} |")
+                         f"| {cpu([r])} | {float(r['load_start']):.1f} |")
     other = [r for r in rows if r["kind"] in ("setup", "status")]
     if other:
         lines += ["", "| run | targets | -parallel | calls | wall time median | range | peak server connections |"
@@ -102,6 +107,16 @@ def summary(out_dir):
     with open(os.path.join(out_dir, "summary.md"), "w") as f:
         f.write(text)
     sys.stdout.write(text)
+
+
+def cpu(rows):
+    """'client s + server s' (medians over rows), or '-' where the server's CPU was not recorded."""
+    rows = [r for r in rows if r["client_cpu"] is not None and r["server_cpu"] is not None]
+    if not rows:
+        return "-"
+    client = statistics.median(r["client_cpu"] for r in rows)
+    server = statistics.median(r["server_cpu"] for r in rows)
+    return f"{client:.1f} s + {server:.1f} s"
 
 
 def fmt(seconds):

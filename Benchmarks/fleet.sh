@@ -155,15 +155,29 @@ counts_sql() {  # counts_sql SCHEMA: "TABLES ADDED_COLUMNS" of the generated sch
     || ' ' || (SELECT count(*) FROM information_schema.columns WHERE table_schema = '$1' AND column_name ~ '^c[0-9]+_');"
 }
 settle() { pg -d postgres -c CHECKPOINT >/dev/null; sync; }
+HZ=$(getconf CLK_TCK)
+# server_ticks: CPU ticks of the server (the postmaster, its processes, the backends it reaped), once only the
+# sampler's backend is left: a backend's CPU reaches the postmaster's count when it is reaped
+server_ticks() {
+  local pid total=0 f
+  for _ in $(seq 200); do [[ $(pgrep -c -P "$PG_PID" -f '^postgres: postgres ') -gt 1 ]] || break; sleep 0.01; done
+  for pid in "$PG_PID" $(pgrep -P "$PG_PID"); do
+    read -r -a f <"/proc/$pid/stat" 2>/dev/null || continue  # proc(5): utime stime cutime cstime are fields 14-17
+    total=$((total + f[13] + f[14]))
+    [[ $pid != "$PG_PID" ]] || total=$((total + f[15] + f[16]))
+  done
+  echo "$total"
+}
 
 # ---------------------------------------------------------------- timing
 RESULTS=$OUT/results.tsv
-printf 'kind\tround\trunner\ttargets\tparallel\tjson\tpeak\tload_start\tload_end\tstatus\tunix_time\n' >"$RESULTS"
+printf 'kind\tround\trunner\ttargets\tparallel\tjson\tpeak\tload_start\tload_end\tstatus\tunix_time\tserver_cpu_s\n' >"$RESULTS"
 # measure KIND RUNNER TARGETS PARALLEL RUNS CMD: CMD timed by hyperfine (RUNS > 1: after one warm-up call), holding
-# the lock; its output in a log; the server's client connections sampled meanwhile (peak = the largest sample).
+# the lock; its output in a log; the server's client connections sampled meanwhile (peak = the largest sample), and
+# the server's CPU (all calls; the client's CPU is in hyperfine's JSON).
 measure() {
   local kind=$1 runner=$2 targets=$3 par=$4 runs=$5 cmd=$6
-  local key=$kind.$ROUND.$runner.p$par status=ok load0 load1 peak opts=(--runs 1)
+  local key=$kind.$ROUND.$runner.p$par status=ok load0 load1 peak ticks opts=(--runs 1)
   [[ $runs == 1 ]] || opts=(--warmup 1 --runs "$runs")
   python3 "$HERE/fleet.py" sample "$PG_PORT" "$OUT/connections/$key.tsv" &
   SAMPLER=$!
@@ -171,8 +185,10 @@ measure() {
   exec 9>"$LOCK"
   flock 9
   read -r load0 _ </proc/loadavg
+  ticks=$(server_ticks)
   hyperfine -N "${opts[@]}" --export-json "$OUT/json/$key.json" "$HERE/logged.sh $OUT/logs/$key.log $WORK/rss $cmd" \
     >"$OUT/logs/$key.hyperfine" 2>&1 || status=FAIL
+  ticks=$(( $(server_ticks) - ticks ))
   read -r load1 _ </proc/loadavg
   flock -u 9
   exec 9>&-
@@ -183,7 +199,8 @@ measure() {
   say "$key: $status, $(python3 -c 'import json,sys; print("%.2f s" % json.load(open(sys.argv[1]))["results"][0]["median"])' \
     "$OUT/json/$key.json" 2>/dev/null), peak $peak connections, load $load0 -> $load1"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$ROUND" "$runner" "$targets" "$par" "json/$key.json" \
-    "$peak" "$load0" "$load1" "$status" "$(date +%s)" >>"$RESULTS"
+    "$peak" "$load0" "$load1" "$status" "$(date +%s)" "$(awk -v t="$ticks" -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')" \
+    >>"$RESULTS"
 }
 # run_up KIND RUNNER PARALLEL: reset, then the runner's `up` over all targets, then check every target
 run_up() {
@@ -199,7 +216,7 @@ run_up() {
   got=$(verify)
   if [[ $got != "$TARGETS" ]]; then
     say "$runner: only $got of $TARGETS targets have the whole schema"
-    sed -i '$ s/\tok\t\([0-9]*\)$/\tFAIL:schema\t\1/' "$RESULTS"
+    sed -i '$ s/\tok\t\([0-9]*\t[0-9.]*\)$/\tFAIL:schema\t\1/' "$RESULTS"
   fi
 }
 
