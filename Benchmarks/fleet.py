@@ -58,7 +58,8 @@ def summary(out_dir):
         # the client's CPU (user + system of the command's process tree), mean per call; the server's per call
         r["client_cpu"] = result["user"] + result["system"] if result else None
         server = r.get("server_cpu_s")
-        r["server_cpu"] = float(server) / len(r["times"]) if server and r["times"] else None
+        calls = int(r.get("calls") or len(r["times"]) or 1)  # the server's CPU covers the warm-up call too
+        r["server_cpu"] = float(server) / calls if server and r["times"] else None
     lines = []
     rounds = [r for r in rows if r["kind"] == "round"]
     runners = list(dict.fromkeys(r["runner"] for r in rounds))
@@ -96,12 +97,12 @@ def summary(out_dir):
     other = [r for r in rows if r["kind"] in ("setup", "status")]
     if other:
         lines += ["", "| run | targets | -parallel | calls | wall time median | range | peak server connections |"
-                  " load avg at start |", "|---|---|---|---|---|---|---|---|"]
+                  " CPU per call: client + server | load avg at start |", "|---|---|---|---|---|---|---|---|---|"]
         for r in other:
             t = r["times"]
             lines.append(f"| {r['runner']} | {r['targets']} | {r['parallel']} | {len(t)} "
                          f"| {fmt(statistics.median(t)) if t else r['status']} "
-                         f"| {fmt(min(t)) + ' - ' + fmt(max(t)) if t else '-'} | {r['peak']} "
+                         f"| {fmt(min(t)) + ' - ' + fmt(max(t)) if t else '-'} | {r['peak']} | {cpu([r])} "
                          f"| {float(r['load_start']):.1f} |")
     text = "\n".join(lines) + "\n"
     with open(os.path.join(out_dir, "summary.md"), "w") as f:

@@ -171,10 +171,10 @@ server_ticks() {
 
 # ---------------------------------------------------------------- timing
 RESULTS=$OUT/results.tsv
-printf 'kind\tround\trunner\ttargets\tparallel\tjson\tpeak\tload_start\tload_end\tstatus\tunix_time\tserver_cpu_s\n' >"$RESULTS"
+printf 'kind\tround\trunner\ttargets\tparallel\tjson\tpeak\tload_start\tload_end\tstatus\tunix_time\tserver_cpu_s\tcalls\n' >"$RESULTS"
 # measure KIND RUNNER TARGETS PARALLEL RUNS CMD: CMD timed by hyperfine (RUNS > 1: after one warm-up call), holding
 # the lock; its output in a log; the server's client connections sampled meanwhile (peak = the largest sample), and
-# the server's CPU (all calls; the client's CPU is in hyperfine's JSON).
+# the server's CPU over all its calls (the warm-up too: `calls`); the client's, per call, is in hyperfine's JSON.
 measure() {
   local kind=$1 runner=$2 targets=$3 par=$4 runs=$5 cmd=$6
   local key=$kind.$ROUND.$runner.p$par status=ok load0 load1 peak ticks opts=(--runs 1)
@@ -198,9 +198,9 @@ measure() {
   LAST_STATUS=$status
   say "$key: $status, $(python3 -c 'import json,sys; print("%.2f s" % json.load(open(sys.argv[1]))["results"][0]["median"])' \
     "$OUT/json/$key.json" 2>/dev/null), peak $peak connections, load $load0 -> $load1"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$ROUND" "$runner" "$targets" "$par" "json/$key.json" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$ROUND" "$runner" "$targets" "$par" "json/$key.json" \
     "$peak" "$load0" "$load1" "$status" "$(date +%s)" "$(awk -v t="$ticks" -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')" \
-    >>"$RESULTS"
+    "$((runs == 1 ? 1 : runs + 1))" >>"$RESULTS"
 }
 # run_up KIND RUNNER PARALLEL: reset, then the runner's `up` over all targets, then check every target
 run_up() {
@@ -216,7 +216,7 @@ run_up() {
   got=$(verify)
   if [[ $got != "$TARGETS" ]]; then
     say "$runner: only $got of $TARGETS targets have the whole schema"
-    sed -i '$ s/\tok\t\([0-9]*\t[0-9.]*\)$/\tFAIL:schema\t\1/' "$RESULTS"
+    sed -i '$ s/\tok\t\([0-9]*\t[0-9.]*\t[0-9]*\)$/\tFAIL:schema\t\1/' "$RESULTS"
   fi
 }
 
