@@ -51,11 +51,19 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
     let logger: Logger
     private let closed = Atomic<Bool>(false)
 
-    private init(engine: PostgresEngine, connection: LibPQConnection, queue: BlockingCallQueue, logger: Logger) {
+    /// Where ``close()`` puts the connection back for another tenant schema of the same database, instead of
+    /// closing it (``withSharedConnections(_:)``); nil closes it.
+    let sharedSlot: SharedConnections.Slot?
+
+    private init(
+        engine: PostgresEngine, connection: LibPQConnection, queue: BlockingCallQueue, logger: Logger,
+        sharedSlot: SharedConnections.Slot? = nil
+    ) {
         self.engine = engine
         self.connection = connection
         self.queue = queue
         self.logger = logger
+        self.sharedSlot = sharedSlot
     }
 
     /// Connects to the database a `postgres://` or `postgresql://` URL names, through libpq. Close the driver
@@ -81,8 +89,23 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
         try configuration.validate(url: url)
         _ = try PostgresURLParameters.connectTimeoutSeconds(url)
         var (keywords, values) = connectionParameters(url)
-        let queue = BlockingCallQueue(label: "swift-migrate.libpq")
         let origin = url.redacted
+        let slot = SharedConnections.current.flatMap { $0.slot(for: url) }
+        if let slot, let idle = slot.take() {
+            // A connection another tenant schema of this database used: only the search_path differs.
+            do {
+                _ = try await idle.queue.run {
+                    try idle.connection.rows("SELECT set_config('search_path', $1, false)", [url.queryValue("search_path")])
+                }
+                return try await driver(
+                    on: idle.connection, queue: idle.queue, keywords: keywords, values: values, configuration: configuration,
+                    url: url, poolerDetected: false, sharedSlot: slot, logger: logger
+                )
+            } catch {
+                try? await idle.queue.run { idle.connection.close() }
+            }
+        }
+        let queue = BlockingCallQueue(label: "swift-migrate.libpq")
         let connection: LibPQConnection
         var poolerDetected = false
         do {
@@ -100,26 +123,39 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
             connection = try await connect(keywords: keywords, values: values, origin: origin, url: url, queue: queue)
         }
         do {
-            let session = LibPQSession(connection: connection, queue: queue)
-            let (endpoint, port) = try await queue.run { (connection.endpoint, connection.port) }
-            let (sideKeywords, sideValues) = (keywords, values)
-            let engine = try await PostgresEngine(
-                session: session, configuration: configuration, url: url, owner: "LibPQDriver.Configuration",
-                endpoint: endpoint, connectedPort: port, poolerDetected: poolerDetected,
-                sideConnection: {
-                    let sideQueue = BlockingCallQueue(label: "swift-migrate.libpq.side")
-                    let side = try await sideQueue.run {
-                        try LibPQConnection.connect(keywords: sideKeywords, values: sideValues, origin: origin, scrub: url.scrub)
-                    }
-                    return (LibPQSession(connection: side, queue: sideQueue), { try? await sideQueue.run { side.close() } })
-                },
-                logger: logger
+            return try await driver(
+                on: connection, queue: queue, keywords: keywords, values: values, configuration: configuration, url: url,
+                poolerDetected: poolerDetected, sharedSlot: poolerDetected ? nil : slot, logger: logger
             )
-            return LibPQDriver(engine: engine, connection: connection, queue: queue, logger: logger)
         } catch {
             try? await queue.run { connection.close() }
             throw error
         }
+    }
+
+    /// The driver on an open connection: the shared engine set up on it, with a way to open a second connection
+    /// (the table lock's renewals) with the same parameters.
+    private static func driver(
+        on connection: LibPQConnection, queue: BlockingCallQueue, keywords: [String], values: [String],
+        configuration: Configuration, url: DatabaseURL, poolerDetected: Bool, sharedSlot: SharedConnections.Slot?,
+        logger: Logger
+    ) async throws -> LibPQDriver {
+        let origin = url.redacted
+        let session = LibPQSession(connection: connection, queue: queue)
+        let (endpoint, port) = try await queue.run { (connection.endpoint, connection.port) }
+        let engine = try await PostgresEngine(
+            session: session, configuration: configuration, url: url, owner: "LibPQDriver.Configuration",
+            endpoint: endpoint, connectedPort: port, poolerDetected: poolerDetected,
+            sideConnection: {
+                let sideQueue = BlockingCallQueue(label: "swift-migrate.libpq.side")
+                let side = try await sideQueue.run {
+                    try LibPQConnection.connect(keywords: keywords, values: values, origin: origin, scrub: url.scrub)
+                }
+                return (LibPQSession(connection: side, queue: sideQueue), { try? await sideQueue.run { side.close() } })
+            },
+            logger: logger
+        )
+        return LibPQDriver(engine: engine, connection: connection, queue: queue, logger: logger, sharedSlot: sharedSlot)
     }
 
     /// libpq's keywords and values for `url`: `connect_timeout` 10 (before the URL, which may override it), the
@@ -328,6 +364,14 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
     /// Closes the connection. Calling it again does nothing.
     public func close() async throws {
         guard !closed.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        // Shared (a fleet's read-only request on tenant schemas): back for the next schema when it is idle and
+        // sound; a transaction or lock left open, or a broken connection, closes it.
+        if let sharedSlot, !engine.inTransaction, !engine.state.withLock({ $0.lockHeld }),
+            try await queue.run({ [connection] in !connection.isBad })
+        {
+            sharedSlot.put(SharedConnections.Idle(connection: connection, queue: queue))
+            return
+        }
         try await queue.run { [connection] in connection.close() }
     }
 

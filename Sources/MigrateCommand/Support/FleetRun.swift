@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwiftMigrate
+import SwiftMigrateLibPQ
 
 /// A command run on a fleet: builds the targets from the options, runs the library's ``MigrationFleet``, prints
 /// as it goes and at the end, and exits 0 only when the request completed on every target.
@@ -33,7 +34,10 @@ struct FleetRun {
         }
         let report: FleetReport
         do {
-            report = try await fleet.run(request)
+            let fleet = fleet
+            // A read-only request on tenant schemas hands each connection on to the next schema of its database.
+            report = request.changesDatabases
+                ? try await fleet.run(request) : try await LibPQDriver.withSharedConnections { try await fleet.run(request) }
         } catch let error as MigrateError {
             // Nothing was started: the source could not be read.
             progress.finish()
