@@ -238,42 +238,30 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
 
     /// One query for the whole migration: `BEGIN`, the statements, the version write, `COMMIT`. A failure rolls
     /// back everything and names the statement; the version write's compare-and-set raises inside the same
-    /// query. Statement by statement where the version table needs golang-migrate's TRUNCATE (no DELETE
-    /// privilege) or no history is kept.
+    /// query. Returns false, running nothing, where the version table needs golang-migrate's TRUNCATE (no DELETE
+    /// privilege): the Migrator then runs the migration statement by statement.
     public func runInTransaction(
         _ statements: [String], thenWrite state: DatabaseVersion, replacing expected: DatabaseVersion?,
         recording records: [HistoryRecord]
-    ) async throws {
+    ) async throws -> Bool {
         if Task.isCancelled { throw MigrateError(.cancelled, "cancelled before the migration ran") }
         let connection = connection
-        let write = try await queue.run { [engine] in
-            try engine.batchedVersionWrite(state, replacing: expected, recording: records, literal: connection.literal)
+        // Both quoted by libpq (on its queue) in one trip: the version write and, through a pooler, the
+        // transaction's own timeouts and search_path (SET LOCAL).
+        let (write, leading) = try await queue.run { [engine] in
+            (
+                try engine.batchedVersionWrite(state, replacing: expected, recording: records, literal: connection.literal),
+                try engine.localSettingsStatement(value: connection.literal).map { [$0] } ?? []
+            )
         }
-        guard let write else {
-            try await engine.beginTransaction()
-            do {
-                for (index, statement) in statements.enumerated() {
-                    do { try await execute(statement) } catch {
-                        throw BatchedStatementFailure(index: index, error: error)
-                    }
-                }
-                try await engine.writeVersion(state, replacing: expected, recording: records)
-                try await engine.commitTransaction()
-            } catch {
-                try? await engine.rollbackTransaction()
-                throw error
-            }
-            return
-        }
+        // The version table needs golang-migrate's TRUNCATE (no DELETE privilege): the Migrator runs this one
+        // statement by statement.
+        guard let write else { return false }
         try engine.checkLockKept()
         // The script and where each statement starts in it, in characters (PostgreSQL's error positions).
         var script = "BEGIN;\n"
         var starts = [0]
         var characters = script.unicodeScalars.count
-        // Through a pooler, the timeouts and search_path are the transaction's own (SET LOCAL).
-        let leading = try await queue.run { [engine] in
-            try engine.localSettingsStatement(value: connection.literal).map { [$0] } ?? []
-        }
         for statement in leading + statements + [write, "COMMIT"] {
             starts.append(characters)
             script += statement + ";\n"
@@ -316,6 +304,7 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
             }
             throw BatchedStatementFailure(index: index, error: failure.error.databaseFailure(scrub: scrub))
         }
+        return true
     }
 
     /// Runs `body`, sending libpq's cancel request when the task is cancelled; a statement cancelled that way

@@ -146,19 +146,21 @@ extension PostgresEngine {
     /// The version write as one statement with its values written in (`literal` quotes a string for the
     /// connection), for a migration sent as one query: when the compare-and-set fails, the statement fails (a
     /// cast of ``versionChangedMessage`` to boolean, which names it), so the whole migration rolls back. Plain SQL,
-    /// not a `DO` block: PL/pgSQL compiling the block cost the server 0.44 ms per migration (pg_stat_statements),
-    /// ten times the statement itself. The history rows' times are the server's.
+    /// not a `DO` block: PL/pgSQL compiling the block cost the server ~0.06 ms more per migration (measured in
+    /// docs/benchmarks.md). The history rows' times are the server's.
     ///
-    /// Nil when this database needs golang-migrate's TRUNCATE-and-INSERT write (no DELETE privilege) or keeps no
-    /// history: the caller then runs the migration statement by statement.
+    /// Nil when this database needs golang-migrate's TRUNCATE-and-INSERT write (no DELETE privilege): the caller
+    /// then runs the migration statement by statement.
     package func batchedVersionWrite(
         _ state: DatabaseVersion, replacing expected: DatabaseVersion?, recording records: [HistoryRecord],
         literal: (String) throws -> String
     ) throws -> String? {
         let (deletable, history) = self.state.withLock { ($0.versionDeletable, $0.historyAvailable) }
-        guard deletable == true, history || records.isEmpty else { return nil }
+        guard deletable == true else { return nil }
         var failure: (any Error)?
-        let write = versionWriteSQL(state, replacing: expected, recording: records[...], serverClock: true, raising: true) { value in
+        // Without a history table (no privilege to create it) the version alone, as `writeVersion` does.
+        let kept = history ? records[...] : []
+        let write = versionWriteSQL(state, replacing: expected, recording: kept, serverClock: true, raising: true) { value in
             guard let value else { return "NULL" }
             do { return try literal(value) } catch {
                 failure = error

@@ -127,11 +127,10 @@ public final class MigrationService: Service {
                 source: source, driver: driver, configuration: configuration.migrator, logger: logger,
                 observer: { event in
                     guard case .finished(let step, let duration) = event else { return }
-                    let (seconds, attoseconds) = duration.components
                     logger.info("applied migration", metadata: [
                         "migration.version": "\(step.migration.version)", "migration.name": "\(step.migration.name)",
                         "migration.direction": "\(step.direction.rawValue)",
-                        "migration.duration_ms": "\(Double(seconds) * 1000 + Double(attoseconds) / 1e15)",
+                        "migration.duration_ms": "\(duration.fractionalMilliseconds)",
                     ])
                 },
                 stopRequest: stop

@@ -200,7 +200,7 @@ import Testing
                 try await driver.prepare()
                 try await driver.writeVersion(DatabaseVersion(version: 5, dirty: false))
                 let error = await #expect(throws: MigrateError.self) {
-                    try await batching.runInTransaction(
+                    _ = try await batching.runInTransaction(
                         ["CREATE TABLE b (id int)"], thenWrite: DatabaseVersion(version: 2, dirty: false),
                         replacing: DatabaseVersion(version: 1, dirty: false), recording: [Self.record]
                     )
@@ -208,10 +208,10 @@ import Testing
                 #expect(error?.code == .versionChanged)
                 #expect(error?.message.contains("expected 1, found 5") == true)
                 // Unconditional and expected writes go through, with the server's duration.
-                try await batching.runInTransaction(
+                #expect(try await batching.runInTransaction(
                     ["CREATE TABLE c (id int)"], thenWrite: DatabaseVersion(version: 6, dirty: false),
                     replacing: DatabaseVersion(version: 5, dirty: false), recording: [Self.record]
-                )
+                ))
             }
             #expect(try db.query("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE tablename IN ('b', 'c')") == "c")
             #expect(try db.query("SELECT version FROM schema_migrations") == "6")

@@ -9,4 +9,10 @@ extension Duration {
         if overflowAgain { return seconds < 0 ? .min : .max }
         return total
     }
+
+    /// Milliseconds as a fraction, for reports and history rows.
+    package var fractionalMilliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
 }

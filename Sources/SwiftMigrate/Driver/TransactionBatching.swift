@@ -8,12 +8,14 @@ public protocol TransactionBatching: DatabaseDriver {
     /// history rows' time and duration are the database's: when the version is written, and since the request
     /// arrived.
     ///
+    /// - Returns: false, having run nothing, when this database cannot take the migration as one request (the
+    ///   version write needs more than one statement there): the ``Migrator`` then runs it statement by statement.
     /// - throws: ``BatchedStatementFailure`` naming the statement that failed; the version write's errors
     ///   (``MigrateError/Code/versionChanged``); ``MigrateError/Code/cancelled`` when the task was cancelled.
     func runInTransaction(
         _ statements: [String], thenWrite state: DatabaseVersion, replacing expected: DatabaseVersion?,
         recording records: [HistoryRecord]
-    ) async throws
+    ) async throws -> Bool
 }
 
 /// A statement of a batch failed: which one (its index in the batch) and how: the database rejected it

@@ -99,11 +99,3 @@ extension MigrationStatus {
         return latest
     }
 }
-
-extension Duration {
-    /// Milliseconds as a fraction, for reports.
-    var fractionalMilliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-    }
-}

@@ -98,10 +98,7 @@ final class TargetRecord: Sendable {
 
     func applied(_ step: PlanStep, duration: Duration) {
         update {
-            $0.applied.append(AppliedMigration(
-                version: step.migration.version, name: step.migration.name, direction: step.direction,
-                targetVersion: step.targetVersion, duration: duration
-            ))
+            $0.applied.append(AppliedMigration(step, duration: duration))
         }
     }
 

@@ -74,3 +74,13 @@ public final class StopRequest: Sendable {
         requested.load(ordering: .sequentiallyConsistent)
     }
 }
+
+extension AppliedMigration {
+    /// `step`, which ran in `duration`.
+    init(_ step: PlanStep, duration: Duration) {
+        self.init(
+            version: step.migration.version, name: step.migration.name, direction: step.direction,
+            targetVersion: step.targetVersion, duration: duration
+        )
+    }
+}

@@ -32,13 +32,14 @@ extension Migrator {
                 var record = historyRecord(step, duration: .zero)
                 record.durationMs = nil
                 do {
-                    try await batching.runInTransaction(
+                    if try await batching.runInTransaction(
                         script.statements.map(\.text), thenWrite: target, replacing: expected, recording: [record]
-                    )
+                    ) {
+                        break
+                    }
                 } catch let batch as BatchedStatementFailure {
                     throw Self.locate(batch.error, script: script, index: batch.index, version: step.migration.version)
                 }
-                break
             }
             try await driver.beginTransaction()
             do {
@@ -74,10 +75,7 @@ extension Migrator {
                 throw error
             }
         }
-        let applied = AppliedMigration(
-            version: step.migration.version, name: step.migration.name, direction: step.direction,
-            targetVersion: step.targetVersion, duration: clock.now - start
-        )
+        let applied = AppliedMigration(step, duration: clock.now - start)
         observer?(.finished(step, duration: applied.duration))
         warnIfNothingUndone(step, script: script, logger: stepLogger)
         return applied
@@ -121,10 +119,7 @@ extension Migrator {
                 try await runStatements(of: script, step: step, logger: stepLogger)
                 let duration = clock.now - start
                 records.append(historyRecord(step, duration: duration))
-                applied.append(AppliedMigration(
-                    version: step.migration.version, name: step.migration.name, direction: step.direction,
-                    targetVersion: step.targetVersion, duration: duration
-                ))
+                applied.append(AppliedMigration(step, duration: duration))
                 observer?(.finished(step, duration: duration))
             }
             try await driver.writeVersion(
@@ -204,11 +199,10 @@ extension Migrator {
     }
 
     func historyRecord(_ step: PlanStep, duration: Duration) -> HistoryRecord {
-        let (seconds, attoseconds) = duration.components
-        return HistoryRecord(
+        HistoryRecord(
             version: step.migration.version, direction: step.direction, name: step.migration.name,
             checksum: step.script?.checksum, appliedAt: Date(),
-            durationMs: Double(seconds) * 1000 + Double(attoseconds) / 1e15, appliedBy: configuration.appliedBy
+            durationMs: duration.fractionalMilliseconds, appliedBy: configuration.appliedBy
         )
     }
 }
