@@ -34,20 +34,18 @@ extension PostgresDriver {
         var startupParameters: [(name: String, value: String)]
         /// `nil` means wait indefinitely (libpq's `connect_timeout=0`).
         var connectTimeout: Duration?
-        var migrationsTable: TableName
-        var statementTimeoutMilliseconds: Int?
-        /// swift-migrate's `x-lock-timeout`: PostgreSQL's `lock_timeout` for the session, so a migration gives up
-        /// waiting for a table lock instead of queueing every query behind it.
-        var lockTimeoutMilliseconds: Int?
-        /// `x-lock-strategy`, `x-lock-table` and `x-lock-ttl`, as the shared parser reads them.
-        var lockStrategy: PostgresDriver.Configuration.LockStrategy?
-        var lockTable = "schema_lock"
-        var lockTTL = Duration.seconds(60)
+        /// The URL's `x-` parameters, read by the parser both PostgreSQL drivers share.
+        var driverConfiguration: PostgresDriver.Configuration
+
+        var migrationsTable: TableName {
+            TableName(schema: driverConfiguration.migrationsSchema, name: driverConfiguration.migrationsTable)
+        }
+        var statementTimeoutMilliseconds: Int? {
+            driverConfiguration.statementTimeout.map { Int(PostgresMigrationConfiguration.milliseconds($0)) }
+        }
         /// The database name of the lock key: golang-migrate uses the URL path, leading `/` included, and
         /// `current_database()` only when the path is empty.
-        var lockDatabaseName: String?
-
-        static let defaultMigrationsTable = "schema_migrations"
+        var lockDatabaseName: String? { driverConfiguration.advisoryLockDatabaseName }
 
         /// The libpq parameters we honour.
         static let connectionParameters = [
@@ -83,7 +81,6 @@ extension PostgresDriver {
             password = url.queryValue("password") ?? url.password ?? env("PGPASSWORD")
             let pathDatabase = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
             database = parameter("dbname") ?? (pathDatabase.isEmpty ? nil : pathDatabase) ?? env("PGDATABASE") ?? user
-            lockDatabaseName = url.path.isEmpty ? nil : url.path
 
             let port: Int
             if let text = parameter("port") ?? (url.port == nil ? env("PGPORT") : nil) {
@@ -131,24 +128,7 @@ extension PostgresDriver {
                 connectTimeout = .seconds(10)
             }
 
-            migrationsTable = try Self.migrationsTable(url)
-
-            statementTimeoutMilliseconds = try PostgresURLParameters.milliseconds("x-statement-timeout", parameter("x-statement-timeout"), url)
-            lockTimeoutMilliseconds = try PostgresURLParameters.milliseconds("x-lock-timeout", parameter("x-lock-timeout"), url)
-            try PostgresURLParameters.checkMultiStatement(url)
-            let shared = try PostgresURLParameters.configuration(url)
-            lockStrategy = shared.lockStrategy
-            lockTable = shared.lockTable
-            lockTTL = shared.lockTTL
-        }
-
-        /// `x-migrations-table` with golang-migrate's `x-migrations-table-quoted` rules (the shared parser's).
-        static func migrationsTable(_ url: DatabaseURL) throws(MigrateError) -> TableName {
-            try PostgresURLParameters.migrationsTable(url)
-        }
-
-        static func parseBool(_ text: String, option: String) throws(MigrateError) -> Bool {
-            try PostgresURLParameters.parseBool(text, option: option)
+            driverConfiguration = try PostgresURLParameters.configuration(url)
         }
 
         /// libpq's default user: the operating-system user running the process.
@@ -158,22 +138,5 @@ extension PostgresDriver {
             }
             return environment["USER"] ?? "postgres"
         }
-    }
-}
-
-extension PostgresDriver.Options {
-    /// The driver's configuration from the URL's `x-` parameters (read by the shared parser).
-    var driverConfiguration: PostgresDriver.Configuration {
-        var configuration = PostgresDriver.Configuration(
-            migrationsTable: migrationsTable.name, migrationsSchema: migrationsTable.schema,
-            statementTimeout: statementTimeoutMilliseconds.map { .milliseconds($0) },
-            lockTimeout: lockTimeoutMilliseconds.map { .milliseconds($0) },
-            advisoryLockDatabaseName: lockDatabaseName
-        )
-        configuration.advisoryLockUsesBareDatabaseName = lockDatabaseName == nil
-        configuration.lockStrategy = lockStrategy
-        configuration.lockTable = lockTable
-        configuration.lockTTL = lockTTL
-        return configuration
     }
 }

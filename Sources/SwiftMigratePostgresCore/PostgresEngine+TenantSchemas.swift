@@ -4,10 +4,8 @@ extension PostgresEngine {
     /// The database's own schemas, sorted: every schema but `information_schema` and the `pg_` ones (the catalog,
     /// TOAST, temporary schemas).
     package func schemaNames() async throws -> [String] {
-        let sql = #"""
-            SELECT nspname::text FROM pg_namespace
-            WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\_%' ORDER BY nspname COLLATE "C"
-            """#
+        let sql = #"SELECT n.nspname::text FROM pg_namespace n WHERE "# + PostgresSchemaQueries.userSchema("n")
+            + #" ORDER BY n.nspname COLLATE "C""#
         return try await rows(sql, what: "list the schemas").map { try $0.text(0) }
     }
 }
@@ -38,6 +36,6 @@ extension PostgresURLParameters {
         let plain = schema.unicodeScalars.enumerated().allSatisfy { offset, scalar in
             ("a"..."z").contains(scalar) || scalar == "_" || offset > 0 && (("0"..."9").contains(scalar) || scalar == "$")
         }
-        return plain && !schema.isEmpty ? schema : "\"" + schema.replacingAll("\"", with: "\"\"") + "\""
+        return plain && !schema.isEmpty ? schema : quoteIdentifier(schema)
     }
 }

@@ -37,14 +37,12 @@ package final class PostgresEngine: Sendable {
     /// Opens a second connection to the same database (for renewing a table lock while a migration runs); nil
     /// when the driver has no way to.
     package let sideConnection: SideConnector?
-    /// The timeouts and `search_path` each transaction sets with `SET LOCAL` through a pooler (``isPooled``).
+    /// The timeouts and `search_path` each transaction sets with `SET LOCAL` through a pooler (the table lock).
     package let localSettings: [(name: String, value: String)]
 
     /// A second connection's session and how to close it.
     package typealias SideConnector = @Sendable () async throws -> (session: any PostgresSession, close: @Sendable () async -> Void)
 
-    /// Through a pooler (the table lock): nothing is set on the session, every setting is `SET LOCAL`.
-    package var isPooled: Bool { lockStrategy == .table }
     /// Where the driver connected, as the client sees it (`host:port`), for messages; nil when unknown.
     package let endpoint: String?
     /// The session's `statement_timeout` and `lock_timeout` before the engine set them, put back by

@@ -307,7 +307,8 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
+    /// Every occurrence of `target` replaced (Foundation-free).
+    package func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
         var result = ""
         var remaining = self[...]

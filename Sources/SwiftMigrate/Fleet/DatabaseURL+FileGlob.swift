@@ -23,13 +23,13 @@ extension DatabaseURL {
         for component in components {
             var next: [String] = []
             if !component.contains("*") && !component.contains("?") && !component.contains("[") {
-                next = paths.map { Self.join($0, component) }
+                next = paths.map { SourceDirectory.join($0, component) }
             } else {
                 let pattern = try GlobPattern(component)
                 for directory in paths {
                     let listed = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
-                    for name in listed.sorted() where pattern.matches(name) && (!name.hasPrefix(".") || component.hasPrefix(".")) {
-                        next.append(Self.join(directory, name))
+                    for name in listed where pattern.matches(name) && (!name.hasPrefix(".") || component.hasPrefix(".")) {
+                        next.append(SourceDirectory.join(directory, name))
                     }
                 }
             }
@@ -53,9 +53,5 @@ extension DatabaseURL {
             urls.append(try DatabaseURL("\(scheme)://\(encoded)" + (query.isEmpty ? "" : "?" + query)))
         }
         return urls
-    }
-
-    private static func join(_ directory: String, _ name: String) -> String {
-        directory.isEmpty ? name : directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 }
