@@ -13,8 +13,6 @@ enum DriverUnderTest: String, CaseIterable, Sendable, CustomTestStringConvertibl
     case libpq = "LibPQDriver (libpq)"
     case sqlite = "SQLiteDriver"
 
-    static let postgres: [DriverUnderTest] = [.postgresNIO, .libpq]
-
     var testDescription: String { rawValue }
     var isPostgres: Bool { self != .sqlite }
 }

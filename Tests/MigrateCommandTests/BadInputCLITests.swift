@@ -116,7 +116,7 @@ struct PostgresKeep: BadInputDatabase {
     func snapshot(excludingVersionTables: Bool) throws -> String {
         let filter = excludingVersionTables ? "AND c.relname NOT LIKE 'schema_migrations%'" : ""
         return try db.query("""
-            SELECT coalesce(string_agg(c.relname || ':' || c.relkind, ',' ORDER BY c.relname), '') FROM pg_class c
+            SELECT coalesce(string_agg(c.relname || ':' || c.relkind::text, ',' ORDER BY c.relname), '') FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' \(filter)
             UNION ALL SELECT count(*)::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
             UNION ALL SELECT string_agg(x::text, ',') FROM keep

@@ -56,7 +56,7 @@ struct FleetCLIFixture {
                 SELECT pg_temp.fleet_state(\#(literal(schema ?? "public")));
                 """#)
             let parts = row.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2 else { throw FleetFixtureError(message: "unexpected state \(row)") }
+            guard parts.count == 2 else { throw PsqlError(message: "unexpected state \(row)") }
             return (parts[0].isEmpty ? nil : parts[0], parts[1] == "-" ? nil : parse(parts[1]))
         }
 
@@ -98,7 +98,7 @@ struct FleetCLIFixture {
         for (cluster, names) in byCluster {
             let existing = Set(try PostgresScratch.psql(clusters[cluster], "SELECT datname FROM pg_database").split(separator: "\n").map(String.init))
             let missing = names.filter { !existing.contains($0) }
-            if !missing.isEmpty { _ = try psql(clusters[cluster], missing.map { "CREATE DATABASE \($0)" }) }
+            if !missing.isEmpty { _ = try PostgresScratch.psql(clusters[cluster], missing.map { "CREATE DATABASE \($0)" }) }
         }
         for target in targets { try empty(target.client) }
         return targets
@@ -141,23 +141,7 @@ struct FleetCLIFixture {
         let schemas = try PostgresScratch.psql(
             database, #"SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\_%'"#
         ).split(separator: "\n").map(String.init)
-        _ = try psql(database, schemas.map { "DROP SCHEMA \($0) CASCADE" } + ["CREATE SCHEMA public"])
-    }
-
-    /// Runs each statement in its own transaction (CREATE DATABASE cannot run in one).
-    static func psql(_ url: String, _ statements: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [url, "-X", "-qAt", "-v", "ON_ERROR_STOP=1"] + statements.flatMap { ["-c", $0] }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw FleetFixtureError(message: text) }
-        return text
+        _ = try PostgresScratch.psql(database, schemas.map { "DROP SCHEMA \($0) CASCADE" } + ["CREATE SCHEMA public"])
     }
 
     /// 20 migrations (up and down) for PostgreSQL and SQLite alike. Each writes its version to `fleet_log` in its
@@ -186,9 +170,4 @@ struct FleetCLIFixture {
 
     /// The targets of a `--json` report.
     static func targets(_ report: [String: Any]) -> [[String: Any]] { report["targets"] as? [[String: Any]] ?? [] }
-}
-
-struct FleetFixtureError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }

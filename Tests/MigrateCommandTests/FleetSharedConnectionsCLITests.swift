@@ -9,7 +9,8 @@ import Testing
     static func sessions(_ admin: String, _ database: String) throws -> Int {
         var last = -1
         for _ in 0..<30 {
-            let now = Int(try PostgresScratch.psql(admin, "SELECT sessions FROM pg_stat_database WHERE datname = '\(database)'")) ?? -1
+            let text = try PostgresScratch.psql(admin, "SELECT sessions FROM pg_stat_database WHERE datname = '\(database)'")
+            let now = try #require(Int(text), "pg_stat_database.sessions of \(database): \(text)")
             if now == last { return now }
             last = now
             Thread.sleep(forTimeInterval: 0.2)

@@ -37,10 +37,11 @@ import Testing
     static func onStandby(_ db: PostgresScratch, port: String, _ sql: String) throws -> String {
         let url = "postgres://postgres@127.0.0.1:\(port)/\(db.name)?sslmode=disable"
         for _ in 0..<300 {
-            if try PostgresScratch.psql(url, "SELECT 'present'") == "present" { break }
+            if (try? PostgresScratch.psql(url, "SELECT 'present'")) == "present" { return try PostgresScratch.psql(url, sql) }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        return try PostgresScratch.psql(url, sql)
+        Issue.record("the standby on port \(port) never replayed CREATE DATABASE \(db.name) (30 s)")
+        throw CancellationError()
     }
 
     @Test("a URL listing the standby first migrates the primary (target_session_attrs=read-write)")

@@ -40,18 +40,32 @@ struct PostgresScratch {
 
     func drop() { _ = try? Self.psql(adminURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
 
+    /// One statement through psql; throws psql's message when it fails.
     static func psql(_ url: String, _ sql: String) throws -> String {
+        try psql(url, [sql]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Each statement in its own transaction (CREATE DATABASE cannot run in one), stopping at the first that
+    /// fails; throws psql's message then.
+    static func psql(_ url: String, _ statements: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [url, "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql]
+        process.arguments = [url, "-X", "-qAt", "-v", "ON_ERROR_STOP=1"] + statements.flatMap { ["-c", $0] }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = out
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else { throw PsqlError(message: text) }
+        return text
     }
+}
+
+struct PsqlError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }
 
 @Suite(.serialized) struct PostgresCLITests {
