@@ -115,11 +115,9 @@ enum PlanReport {
             let statements = "\(planned.statementCount) statement\(planned.statementCount == 1 ? "" : "s")"
             rows.append([planned.step.label, planned.path ?? "(no file: only the version moves)", mode, statements])
         }
-        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var warnings = 0
-        for (row, planned) in zip(rows, preview.steps) {
-            let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-            console.output("  " + line.trimmingCharacters(in: .whitespaces))
+        for (line, planned) in zip(StatusTable.columns(rows), preview.steps) {
+            console.output("  " + line)
             // The lint findings of the file that would run, under its line.
             for finding in planned.findings {
                 console.output("      \(finding)")

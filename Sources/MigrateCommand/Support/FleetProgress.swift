@@ -38,7 +38,7 @@ final class FleetProgress: Sendable {
                 if verbose { print("start \(name)", &state) }
             case .migration(_, let event):
                 if verbose, case .finished(let step, let duration) = event {
-                    print("  \(step.label) (\(AppliedMigration.format(duration)))", &state)
+                    print("  " + Session.finishedLine(step, duration: duration), &state)
                 }
             case .finished(let report):
                 if report.outcome != .notStarted {
