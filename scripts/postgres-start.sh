@@ -39,7 +39,7 @@ cat >>"$DIR/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$DIR'
-max_connections = 200
+max_connections = 300
 fsync = on
 CONF
 if [[ -n ${PG_TLS_DIR:-} ]]; then

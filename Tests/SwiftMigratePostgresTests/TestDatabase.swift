@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import SwiftMigrate
 import Testing
 
@@ -60,31 +61,46 @@ struct TestDatabase: Sendable {
     let prefix: String
     let baseQuery: [String]
 
+    /// At most this many tests hold a database at once. Swift Testing starts every async test together, and each
+    /// holds a checking connection and its driver's: unbounded, this target alone once took 190 of the server's
+    /// connections while the CLI suites' 32 concurrent `migrate up` processes needed theirs ("too many clients").
+    static let slots = TestSlots(8)
+
     /// Runs `body` against a new database created for it.
     static func with(_ body: (TestDatabase) async throws -> Void) async throws {
+        await slots.acquire()
+        defer { slots.release() }
         let server = try TestEnvironment.server()
         let name = "sm_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let maintenance = try await TestEnvironment.adminConnection(database: server.parsed.path.isEmpty ? "postgres" : String(server.parsed.path.dropFirst()))
+        let maintenanceDatabase = server.parsed.path.isEmpty ? "postgres" : String(server.parsed.path.dropFirst())
+        try await maintenance(maintenanceDatabase, "CREATE DATABASE \(name)")
+        var failure: (any Error)?
         do {
-            try await maintenance.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: TestEnvironment.logger)
             let admin = try await TestEnvironment.adminConnection(database: name)
             let database = TestDatabase(name: name, admin: admin, prefix: server.prefix, baseQuery: server.query)
-            var failure: (any Error)?
             do {
                 try await body(database)
             } catch {
                 failure = error
             }
             try? await admin.close()
-            try await maintenance.query(
-                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: TestEnvironment.logger
-            )
-            try await maintenance.close()
-            if let failure { throw failure }
         } catch {
-            try? await maintenance.close()
+            failure = error
+        }
+        try await maintenance(maintenanceDatabase, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        if let failure { throw failure }
+    }
+
+    /// Runs one statement on a connection to the maintenance database that is closed straight after.
+    private static func maintenance(_ database: String, _ sql: String) async throws {
+        let connection = try await TestEnvironment.adminConnection(database: database)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger)
+        } catch {
+            try? await connection.close()
             throw error
         }
+        try await connection.close()
     }
 
     /// The URL of this database as the server URL's user, with extra query parameters.
@@ -147,4 +163,40 @@ func migrateError(_ body: () async throws -> Void, sourceLocation: Testing.Sourc
         Issue.record("expected a MigrateError, got \(String(reflecting: error))", sourceLocation: sourceLocation)
     }
     return nil
+}
+
+/// A counting semaphore for async tests: `acquire` waits (without blocking a thread) until a slot is free.
+final class TestSlots: Sendable {
+    private struct State {
+        var free: Int
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state: Mutex<State>
+
+    init(_ count: Int) { state = Mutex(State(free: count)) }
+
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.free > 0 {
+                    state.free -= 1
+                    return true
+                }
+                state.waiting.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiting.isEmpty {
+                state.free += 1
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.resume()
+    }
 }
