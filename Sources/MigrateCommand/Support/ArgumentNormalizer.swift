@@ -8,7 +8,8 @@ import ArgumentParser
 /// become one `--name=value` token (so `-lock-timeout -5` is a bad value, not a missing one), and a negative
 /// number such as `force -1` is protected from being read as an option.
 enum ArgumentNormalizer {
-    /// Global options that take a value.
+    /// Global options that take a value. Kept by hand; GlobalOptionsCLITests checks both lists against the
+    /// options the parser describes for every command, so one missing here fails the tests.
     static let valueOptions: Set<String> = [
         "path", "source", "database", "lock-timeout", "prefetch", "db-lock-timeout", "db-statement-timeout", "lock-retries", "wait-replicas",
         // A fleet's (FleetOptions): only the commands that take a fleet know them.
