@@ -92,14 +92,13 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
         let origin = url.redacted
         let slot = SharedConnections.current.flatMap { $0.slot(for: url) }
         if let slot, let idle = slot.take() {
-            // A connection another tenant schema of this database used: only the search_path differs.
+            // A connection another tenant schema of this database used: only the search_path differs, and it is
+            // set in the same round trip as the session is read.
             do {
-                _ = try await idle.queue.run {
-                    try idle.connection.rows("SELECT set_config('search_path', $1, false)", [url.queryValue("search_path")])
-                }
                 return try await driver(
                     on: idle.connection, queue: idle.queue, keywords: keywords, values: values, configuration: configuration,
-                    url: url, poolerDetected: false, sharedSlot: slot, logger: logger
+                    url: url, poolerDetected: false, sessionSearchPath: url.queryValue("search_path"), sharedSlot: slot,
+                    logger: logger
                 )
             } catch {
                 try? await idle.queue.run { idle.connection.close() }
@@ -137,15 +136,15 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
     /// (the table lock's renewals) with the same parameters.
     private static func driver(
         on connection: LibPQConnection, queue: BlockingCallQueue, keywords: [String], values: [String],
-        configuration: Configuration, url: DatabaseURL, poolerDetected: Bool, sharedSlot: SharedConnections.Slot?,
-        logger: Logger
+        configuration: Configuration, url: DatabaseURL, poolerDetected: Bool, sessionSearchPath: String? = nil,
+        sharedSlot: SharedConnections.Slot?, logger: Logger
     ) async throws -> LibPQDriver {
         let origin = url.redacted
         let session = LibPQSession(connection: connection, queue: queue)
         let (endpoint, port) = try await queue.run { (connection.endpoint, connection.port) }
         let engine = try await PostgresEngine(
             session: session, configuration: configuration, url: url, owner: "LibPQDriver.Configuration",
-            endpoint: endpoint, connectedPort: port, poolerDetected: poolerDetected,
+            endpoint: endpoint, connectedPort: port, poolerDetected: poolerDetected, sessionSearchPath: sessionSearchPath,
             sideConnection: {
                 let sideQueue = BlockingCallQueue(label: "swift-migrate.libpq.side")
                 let side = try await sideQueue.run {

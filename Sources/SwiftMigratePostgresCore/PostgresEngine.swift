@@ -85,7 +85,7 @@ package final class PostgresEngine: Sendable {
     package init(
         session: any PostgresSession, configuration: PostgresMigrationConfiguration, url: DatabaseURL?, owner: String,
         endpoint: String? = nil, connectedPort: Int? = nil, poolerDetected: Bool = false,
-        sideConnection: SideConnector? = nil, logger: Logger
+        sessionSearchPath: String? = nil, sideConnection: SideConnector? = nil, logger: Logger
     ) async throws {
         // Every way to a driver passes here (a URL, the app's client, a lent connection): check before any query.
         try configuration.validate(owner: owner)
@@ -94,7 +94,10 @@ package final class PostgresEngine: Sendable {
         self.logger = logger
         scrub = { text in url?.scrub(text) ?? DatabaseURL.redact(text) }
         let origin = url?.redacted ?? "the app's connection"
-        let info = try await Self.readSession(session, origin: origin, searchPath: configuration.localSearchPath)
+        let info = try await Self.readSession(
+            session, origin: origin, searchPath: configuration.localSearchPath ?? sessionSearchPath,
+            forTheSession: configuration.localSearchPath == nil
+        )
         (lockStrategy, lockStrategyReason) = Self.chooseLockStrategy(
             configuration, connectedPort: connectedPort, serverPort: info.configuredPort, poolerDetected: poolerDetected
         )
@@ -173,8 +176,11 @@ package final class PostgresEngine: Sendable {
         var configuredPort: Int?
     }
 
-    /// - parameter searchPath: set for this one statement first (a pooled connection without it).
-    static func readSession(_ session: any PostgresSession, origin: String, searchPath: String?) async throws -> SessionInfo {
+    /// - parameter searchPath: set first: for this one statement (a pooled connection without it), or with
+    ///   `forTheSession` for the session (a connection another tenant schema used, in the same round trip).
+    static func readSession(
+        _ session: any PostgresSession, origin: String, searchPath: String?, forTheSession: Bool = false
+    ) async throws -> SessionInfo {
         let rows: [PostgresTextRow]
         do {
             // The subquery's row is made (and the search_path set) before the outer list is evaluated.
@@ -183,7 +189,7 @@ package final class PostgresEngine: Sendable {
                 SELECT current_database()::text, current_schema()::text, pg_backend_pid()::text, current_user::text, \
                 host(inet_server_addr()), inet_server_port()::text, current_setting('statement_timeout'), \
                 current_setting('lock_timeout'), pg_is_in_recovery()::text, current_setting('port')
-                """ + (searchPath == nil ? "" : " FROM (SELECT set_config('search_path', $1, true) OFFSET 0) AS path"),
+                """ + (searchPath == nil ? "" : " FROM (SELECT set_config('search_path', $1, \(!forTheSession)) OFFSET 0) AS path"),
                 searchPath.map { [$0] } ?? []
             )
         } catch let error as MigrateError {
