@@ -5,7 +5,8 @@
 # ($MIGRATE_TEST_TLS_PORT, $MIGRATE_TEST_TLS_CA, $MIGRATE_TEST_TLS_OTHER_CA) for the sslmode tests, and a third
 # ($MIGRATE_TEST_FAULT_PORT, $MIGRATE_TEST_FAULT_DIR) that the server-fault tests stop and restart. With the first
 # server it also starts a streaming standby of it ($MIGRATE_TEST_STANDBY_PORT) and Debian's PgBouncer in front of
-# it in transaction pooling mode ($MIGRATE_TEST_PGBOUNCER_PORT). Two more plain servers ($MIGRATE_TEST_POSTGRES_URL_2 and
+# it in transaction pooling mode ($MIGRATE_TEST_PGBOUNCER_PORT), and a second PgBouncer on the server's own port
+# number at 127.0.0.2 ($MIGRATE_TEST_PGBOUNCER_SAME_PORT_ADDR). Two more plain servers ($MIGRATE_TEST_POSTGRES_URL_2 and
 # _3, ports 55482 and 55492) give the fleet tests three clusters.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,16 @@ if [[ -z ${MIGRATE_TEST_PGBOUNCER_PORT:-} ]]; then
     bouncers+=("$MIGRATE_TEST_PGBOUNCER_DIR")
   else
     echo "test: no PgBouncer in front of the server on port $primary_port (see above): the pooler tests will fail" >&2
+  fi
+fi
+# A second PgBouncer on the server's own port number, at another loopback address (as a pooler on another host
+# would be), for the test that sees a pooler although the ports match.
+if [[ -z ${MIGRATE_TEST_PGBOUNCER_SAME_PORT_ADDR:-} ]]; then
+  if bouncer=$(scripts/pgbouncer-start.sh "$primary_port" "$primary_port" 127.0.0.2); then
+    bouncers+=("$(sed -n "s/^export MIGRATE_TEST_PGBOUNCER_DIR='\(.*\)'$/\1/p" <<<"$bouncer")")
+    export MIGRATE_TEST_PGBOUNCER_SAME_PORT_ADDR=127.0.0.2
+  else
+    echo "test: no PgBouncer on 127.0.0.2:$primary_port (see above): the same-port pooler test will fail" >&2
   fi
 fi
 if [[ -z ${MIGRATE_TEST_TLS_PORT:-} ]]; then

@@ -64,6 +64,30 @@ final class LibPQConnection: @unchecked Sendable {
     /// The port libpq connected to, as a number.
     var port: Int? { PQport(connection).flatMap { Int(String(cString: $0)) } }
 
+    /// The local port of the connection's TCP socket; nil over a Unix socket.
+    var localPort: Int? {
+        let socket = PQsocket(connection)
+        guard socket >= 0 else { return nil }
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let status = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        guard status == 0 else { return nil }
+        switch Int32(address.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            }
+        default:
+            return nil
+        }
+    }
+
     /// Runs one statement with text parameters (the extended protocol, `PQexecParams`) and returns its rows as text.
     func rows(_ sql: String, _ parameters: [String?]) throws -> [PostgresTextRow] {
         try checkOpen()

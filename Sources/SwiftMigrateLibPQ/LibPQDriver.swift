@@ -141,10 +141,11 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
     ) async throws -> LibPQDriver {
         let origin = url.redacted
         let session = LibPQSession(connection: connection, queue: queue)
-        let (endpoint, port) = try await queue.run { (connection.endpoint, connection.port) }
+        let (endpoint, port, localPort) = try await queue.run { (connection.endpoint, connection.port, connection.localPort) }
         let engine = try await PostgresEngine(
             session: session, configuration: configuration, url: url, owner: "LibPQDriver.Configuration",
-            endpoint: endpoint, connectedPort: port, poolerDetected: poolerDetected, sessionSearchPath: sessionSearchPath,
+            endpoint: endpoint, connectedPort: port, localPort: localPort, poolerDetected: poolerDetected,
+            sessionSearchPath: sessionSearchPath,
             sideConnection: {
                 let sideQueue = BlockingCallQueue(label: "swift-migrate.libpq.side")
                 let side = try await sideQueue.run {

@@ -16,15 +16,22 @@ import Synchronization
 /// - Releasing it deletes this run's rows only (by owner).
 extension PostgresEngine {
     /// The port-and-pooler rule of ``PostgresMigrationConfiguration/LockStrategy``: the configuration's choice, else
-    /// the table lock when something between client and server shows (the driver saw a pooler, or the port
-    /// connected to is not the server's `port`), else golang-migrate's advisory lock.
+    /// the table lock when something between client and server shows (the driver saw a pooler, the port connected
+    /// to is not the server's `port`, or the server sees the session come from another port than the driver's
+    /// socket has), else golang-migrate's advisory lock.
     static func chooseLockStrategy(
-        _ configuration: PostgresMigrationConfiguration, connectedPort: Int?, serverPort: Int?, poolerDetected: Bool
+        _ configuration: PostgresMigrationConfiguration, connectedPort: Int?, serverPort: Int?,
+        localPort: Int? = nil, clientPort: Int? = nil, poolerDetected: Bool
     ) -> (PostgresMigrationConfiguration.LockStrategy, String) {
         if let chosen = configuration.lockStrategy { return (chosen, "x-lock-strategy=\(chosen.rawValue)") }
         if poolerDetected { return (.table, "a pooler refused a startup parameter the server accepts") }
         if let connectedPort, let serverPort, connectedPort != serverPort {
             return (.table, "connected to port \(connectedPort), the server listens on \(serverPort): a pooler or proxy is in between")
+        }
+        // A pooler on the server's own port number (on another host or address): the server's session is the
+        // pooler's connection, from a port of the pooler's.
+        if let localPort, let clientPort, localPort != clientPort {
+            return (.table, "this connection leaves from port \(localPort), the server sees it come from port \(clientPort): a pooler or proxy is in between")
         }
         return (.advisory, "a direct connection")
     }

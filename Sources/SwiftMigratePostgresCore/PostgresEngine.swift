@@ -80,11 +80,14 @@ package final class PostgresEngine: Sendable {
     ///   - endpoint: where the driver connected (`host:port`), for messages.
     ///   - connectedPort: the port the driver connected to, when known: a different port than the server's own
     ///     means a pooler or proxy in between, which chooses the table lock when the configuration leaves it open.
+    ///   - localPort: the local port of the driver's TCP socket, when known: when the server sees the connection
+    ///     come from another port, it is not this socket's peer (a pooler on the server's own port, a proxy), which
+    ///     chooses the table lock too.
     ///   - poolerDetected: the driver saw a pooler itself (it refused a startup parameter the server takes).
     ///   - sideConnection: opens a second connection, for renewing a table lock.
     package init(
         session: any PostgresSession, configuration: PostgresMigrationConfiguration, url: DatabaseURL?, owner: String,
-        endpoint: String? = nil, connectedPort: Int? = nil, poolerDetected: Bool = false,
+        endpoint: String? = nil, connectedPort: Int? = nil, localPort: Int? = nil, poolerDetected: Bool = false,
         sessionSearchPath: String? = nil, sideConnection: SideConnector? = nil, logger: Logger
     ) async throws {
         // Every way to a driver passes here (a URL, the app's client, a lent connection): check before any query.
@@ -99,7 +102,8 @@ package final class PostgresEngine: Sendable {
             forTheSession: configuration.localSearchPath == nil
         )
         (lockStrategy, lockStrategyReason) = Self.chooseLockStrategy(
-            configuration, connectedPort: connectedPort, serverPort: info.configuredPort, poolerDetected: poolerDetected
+            configuration, connectedPort: connectedPort, serverPort: info.configuredPort,
+            localPort: localPort, clientPort: info.clientPort, poolerDetected: poolerDetected
         )
         self.sideConnection = sideConnection
         currentSchema = info.schema
@@ -174,6 +178,8 @@ package final class PostgresEngine: Sendable {
         var inRecovery: Bool
         /// The server's `port` setting: where it listens, whatever the client connected to.
         var configuredPort: Int?
+        /// The port the server sees this session come from (`inet_client_port()`; nil over a Unix socket).
+        var clientPort: Int?
     }
 
     /// - parameter searchPath: set first: for this one statement (a pooled connection without it), or with
@@ -188,7 +194,8 @@ package final class PostgresEngine: Sendable {
                 """
                 SELECT current_database()::text, current_schema()::text, pg_backend_pid()::text, current_user::text, \
                 host(inet_server_addr()), inet_server_port()::text, current_setting('statement_timeout'), \
-                current_setting('lock_timeout'), pg_is_in_recovery()::text, current_setting('port')
+                current_setting('lock_timeout'), pg_is_in_recovery()::text, current_setting('port'), \
+                inet_client_port()::text
                 """ + (searchPath == nil ? "" : " FROM (SELECT set_config('search_path', $1, \(!forTheSession)) OFFSET 0) AS path"),
                 searchPath.map { [$0] } ?? []
             )
@@ -201,7 +208,8 @@ package final class PostgresEngine: Sendable {
         return SessionInfo(
             database: try row.text(0), schema: row.optionalText(1), pid: try row.int32(2), user: try row.text(3),
             host: row.optionalText(4), port: try row.optionalInt32(5), statementTimeout: try row.text(6),
-            lockTimeout: try row.text(7), inRecovery: try row.bool(8), configuredPort: row.optionalText(9).flatMap { Int($0) }
+            lockTimeout: try row.text(7), inRecovery: try row.bool(8), configuredPort: row.optionalText(9).flatMap { Int($0) },
+            clientPort: row.optionalText(10).flatMap { Int($0) }
         )
     }
 

@@ -187,6 +187,30 @@ import Testing
         #expect(wrong.stderr.contains("invalid x-lock-strategy \"rows\""), "\(wrong)")
     }
 
+    @Test("a pooler on the server's own port number is seen all the same: the server sees the session come from another port")
+    func poolerOnTheServersPortNumberChoosesTheTableLock() throws {
+        guard let address = ProcessInfo.processInfo.environment["MIGRATE_TEST_PGBOUNCER_SAME_PORT_ADDR"] else {
+            Issue.record("MIGRATE_TEST_PGBOUNCER_SAME_PORT_ADDR is not set: run the tests with scripts/test.sh, which starts that PgBouncer")
+            return
+        }
+        let db = try PostgresScratch()
+        defer { db.drop() }
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let migrations = try dir.write(["1_a.up.sql": "CREATE TABLE a (id int);\n", "2_b.up.sql": "CREATE TABLE b (id int);\n"])
+        // The same port as the server, at another address: the port rule alone would take this for a direct
+        // connection and leave golang-migrate's session lock on a pooled backend.
+        let url = db.url.replacingOccurrences(of: "@127.0.0.1:", with: "@\(address):")
+        #expect(url != db.url)
+        let result = try CLI.run(["-path", migrations, "-database", url, "-verbose", "up"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stderr.contains("db.lock_strategy=table: this connection leaves from port "), "\(result)")
+        #expect(result.stderr.contains("a pooler or proxy is in between"), "\(result)")
+        #expect(try db.query("SELECT version, dirty FROM schema_migrations") == "2|f")
+        #expect(try db.query("SELECT count(*) FROM schema_lock") == "0")
+        #expect(try Self.advisoryLocks(db) == "0")
+    }
+
     /// Waits up to 4 s until a run holds the table lock (its two rows are there).
     static func waitForTableLock(_ db: PostgresScratch) -> Bool {
         for _ in 0..<200 {
