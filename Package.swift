@@ -161,6 +161,9 @@ let package = Package(
             path: "Tests/GoldenModels",
             swiftSettings: swiftSettings
         ),
+        // What the test targets share: starting child processes (TestProcess: Foundation's Process crashes under
+        // the test run's load on Linux, see there).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "SwiftMigrateTests", dependencies: ["SwiftMigrate"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwiftMigrateModelsTests", dependencies: ["SwiftMigrate", "SwiftMigrateModels"], swiftSettings: swiftSettings
@@ -195,7 +198,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftMigrateSQLiteTests",
-            dependencies: ["SwiftMigrate", "SwiftMigrateSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SwiftMigrate", "SwiftMigrateSQLite", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -212,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "DriverConformanceTests",
             dependencies: [
-                "SwiftMigrate", "SwiftMigratePostgres", "SwiftMigrateLibPQ", "SwiftMigrateSQLite",
+                "SwiftMigrate", "SwiftMigratePostgres", "SwiftMigrateLibPQ", "SwiftMigrateSQLite", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -221,16 +224,16 @@ let package = Package(
         .testTarget(
             name: "SwiftMigrateFleetTests",
             dependencies: [
-                "SwiftMigrate", "SwiftMigratePostgres", "SwiftMigrateLibPQ", "SwiftMigrateSQLite",
+                "SwiftMigrate", "SwiftMigratePostgres", "SwiftMigrateLibPQ", "SwiftMigrateSQLite", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         // Starts the example service's binary against the test server and talks HTTP to it.
-        .testTarget(name: "TradingServiceTests", swiftSettings: swiftSettings),
+        .testTarget(name: "TradingServiceTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MigrateCommandTests",
-            dependencies: ["SwiftMigrate", "SwiftMigratePostgresCore"],
+            dependencies: ["SwiftMigrate", "SwiftMigratePostgresCore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -3,6 +3,7 @@ import Logging
 import SwiftMigrate
 @testable import SwiftMigrateLibPQ
 import SwiftMigrateSQLite
+import TestSupport
 import Testing
 
 @testable import SwiftMigratePostgres
@@ -101,21 +102,4 @@ func psql(_ url: String, _ sql: String) throws -> String {
 
 func sqlite3(_ file: String, _ sql: String) throws -> String {
     try runTool("/usr/bin/sqlite3", [file, sql])
-}
-
-private func runTool(_ path: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw MigrateError(.driver, "\(path) failed: \(String(decoding: errors, as: UTF8.self))")
-    }
-    return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `migrate` binary as a user would, and captures what it printed and its exit code.
@@ -61,7 +62,7 @@ enum CLI {
 
 /// A `migrate` process started in the background, to signal it or run another beside it.
 final class RunningCLI: @unchecked Sendable {
-    let process = Process()
+    let process = TestProcess()
     private let out = Pipe(), err = Pipe()
 
     init(
@@ -149,7 +150,7 @@ struct TempDir {
 /// Reads a SQLite database with the sqlite3 CLI (a separate program: what a user would see).
 enum SQLite3 {
     static func query(_ database: String, _ sql: String) throws -> String {
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         process.arguments = [database, sql]
         let out = Pipe()

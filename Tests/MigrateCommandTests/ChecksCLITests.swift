@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// verify, validate, drift in status and up, plan and --dry-run, renumber, and the PostgreSQL timeout flags, as
@@ -218,7 +219,7 @@ import Testing
     /// Runs git in `directory` with a fixed committer date (seconds since 1970), so commit order never needs a sleep.
     @discardableResult
     static func git(_ arguments: [String], in directory: URL, time: Int = 1_700_000_000) throws -> String {
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git"] + arguments
         process.currentDirectoryURL = directory

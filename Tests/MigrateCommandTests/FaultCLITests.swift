@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Server faults: a clear error and exit 1 each, no hang, the database untouched, and `up` completes once the
@@ -38,7 +39,7 @@ import Testing
                 for fd in $(ls /proc/$$/fd); do if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done 2>/dev/null
                 exec setsid --wait \(asPostgres) </dev/null >>\(log) 2>&1
                 """
-            let process = Process()
+            let process = TestProcess()
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             process.arguments = ["-c", script]
             process.standardInput = FileHandle.nullDevice

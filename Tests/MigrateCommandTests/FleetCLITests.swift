@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 15: fleets. PostgreSQL databases on three clusters, tenant schemas of one database and SQLite files,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 15: what a fleet is made of, on the command line: repeated -database, -targets, -schemas and SQLite globs;
@@ -155,7 +156,7 @@ import Testing
         defer { three.dir.remove() }
         let command = ([CLI.binary.path, "-path", three.migrations] + three.databases + ["-parallel", "1", "up"])
             .map { "'\($0)'" }.joined(separator: " ")
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-qefc", command, "/dev/null"]
         let out = Pipe()

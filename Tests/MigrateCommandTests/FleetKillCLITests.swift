@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 15: `kill -9` of a fleet run at random moments. After each kill, every target is at a clean version

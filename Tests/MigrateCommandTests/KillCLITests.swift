@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A deploy system's `kill -9` at a random moment of `up` over 200 migrations. After each kill the database is at

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Messages that named nothing or leaked the client library's words, and what an interrupted `verify` left
@@ -46,7 +47,7 @@ import Testing
         let authority = admin.components(separatedBy: "://")[1].prefix { $0 != "/" }
         let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
         let serverPort = hostPort.split(separator: ":").last.map(String.init) ?? "5432"
-        let proxy = Process()
+        let proxy = TestProcess()
         proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         proxy.arguments = ["python3", "-c", """
             import socket, struct, sys, threading, time

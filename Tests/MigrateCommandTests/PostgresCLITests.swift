@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A fresh PostgreSQL database per test on the server in $MIGRATE_TEST_POSTGRES_URL, read back with psql.
@@ -48,7 +49,7 @@ struct PostgresScratch {
     /// Each statement in its own transaction (CREATE DATABASE cannot run in one), stopping at the first that
     /// fails; throws psql's message then.
     static func psql(_ url: String, _ statements: [String]) throws -> String {
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
         process.arguments = [url, "-X", "-qAt", "-v", "ON_ERROR_STOP=1"] + statements.flatMap { ["-c", $0] }
         let out = Pipe()

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Secrets in URLs that do not parse, and output streams whose reader has gone (issue: what an outside attack
@@ -64,7 +65,7 @@ import Testing
     /// Runs migrate with its standard output or error connected to a pipe whose reader is closed at once, as
     /// `migrate ... | head -1` leaves it once head has its line.
     static func runWithClosedReader(_ arguments: [String], closing stream: String) throws -> (status: Int32, other: String) {
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = CLI.binary
         process.arguments = arguments
         process.environment = CLI.childEnvironment()

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite(.serialized) struct SignalAndLockCLITests {
@@ -91,7 +92,7 @@ import Testing
     /// A signal while the server has not answered the connection yet stops at once (it used to wait out
     /// connect_timeout). The "server" accepts TCP connections and never speaks.
     @Test func signalWhileConnectingExitsAtOnce() throws {
-        let silent = Process()
+        let silent = TestProcess()
         silent.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         silent.arguments = ["python3", "-c", """
             import socket, sys, time
@@ -252,7 +253,7 @@ import Testing
         let db = dir.path("busy.db")
         _ = try SQLite3.query(db, "CREATE TABLE other (id int)")
         // Another process holds the write lock until its standard input closes.
-        let holder = Process()
+        let holder = TestProcess()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         holder.arguments = [db]
         let input = Pipe()

@@ -3,6 +3,7 @@ import Logging
 import SwiftMigrate
 import SwiftMigrateLibPQ
 import SwiftMigrateSQLite
+import TestSupport
 import Testing
 
 let fleetLogger = Logger(label: "swift-migrate.fleet-tests")
@@ -144,21 +145,4 @@ func replacingDatabase(in url: String, with database: String) -> String {
 
 func psql(_ url: String, _ sql: String) throws -> String {
     try runTool("/usr/bin/psql", [url, "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
-}
-
-func runTool(_ path: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw MigrateError(.driver, "\(path) failed: \(String(decoding: errors, as: UTF8.self))")
-    }
-    return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftMigrate
 import SwiftMigrateSQLite
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -75,7 +76,7 @@ struct SQLiteDriverLockTests {
 
             // flock(1) takes the lock, closes it in its child (-o) and waits; the child prints its pid. The sleep is
             // long because a loaded machine can stall this test for tens of seconds; the test kills it anyway.
-            let holder = Process()
+            let holder = TestProcess()
             holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             holder.arguments = ["flock", "-o", path, "sh", "-c", "echo $$; exec sleep 600"]
             let output = Pipe()

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SwiftMigrate
 import SwiftMigrateSQLite
+import TestSupport
 
 /// A fresh directory under the system's temporary directory, removed after `body`.
 func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
@@ -40,7 +41,7 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Runs a program to completion and returns its exit status, standard output and standard error.
 func runProcess(_ executable: String, _ arguments: [String]) throws -> (Int32, String, String) {
-    let process = Process()
+    let process = TestProcess()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let output = Pipe()

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// The example service (examples/hummingbird-service) end to end: the built binary against the test server's
@@ -114,7 +115,7 @@ struct ServiceTestError: Error, CustomStringConvertible {
 
 /// Runs a program to its end and returns its exit status and output (standard output and error together).
 func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, text: String) {
-    let process = Process()
+    let process = TestProcess()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
     let pipe = Pipe()
@@ -128,7 +129,7 @@ func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, tex
 
 /// The built example service, started on a free port with the PG* variables of the test server.
 final class Service: @unchecked Sendable {
-    let process = Process()
+    let process = TestProcess()
     let port: Int
     private let output = Pipe()
     private let collected = OutputBuffer()
