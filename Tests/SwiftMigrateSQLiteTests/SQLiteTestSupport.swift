@@ -39,22 +39,6 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Runs a program to completion and returns its exit status, standard output and standard error.
-func runProcess(_ executable: String, _ arguments: [String]) throws -> (Int32, String, String) {
-    let process = TestProcess()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outData = output.fileHandleForReading.readDataToEndOfFile()
-    let errData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-}
-
 /// The names of the schema objects of a type (`table`, `index`, `view`, `trigger`), SQLite's own excluded.
 func schemaNames(_ path: String, type: String = "table") throws -> [String] {
     let output = try sqlite3CLI(

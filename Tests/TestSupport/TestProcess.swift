@@ -140,23 +140,27 @@ private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer
     return body(pointers)
 }
 
+/// Runs a program to completion and returns its exit status, standard output and standard error.
+public func runProcess(_ executable: String, _ arguments: [String]) throws -> (Int32, String, String) {
+    let process = TestProcess()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe(), error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    let errData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
 /// Runs `path` with `arguments` and returns its standard output, trimmed; throws with its standard error when it
 /// exits non-zero.
 public func runTool(_ path: String, _ arguments: [String]) throws -> String {
-    let process = TestProcess()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ToolError(message: "\(path) failed: \(String(decoding: errors, as: UTF8.self))")
-    }
-    return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    let (status, output, errors) = try runProcess(path, arguments)
+    guard status == 0 else { throw ToolError(message: "\(path) failed: \(errors)") }
+    return output.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 public struct ToolError: Error, CustomStringConvertible {
