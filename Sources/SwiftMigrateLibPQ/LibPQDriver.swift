@@ -73,7 +73,9 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
     /// `x-migrations-table`, `x-migrations-table-quoted`, `x-statement-timeout`, `x-multi-statement` and
     /// `x-multi-statement-max-size`, swift-migrate's `x-lock-timeout`, the lock's `x-lock-strategy`, `x-lock-table`
     /// and `x-lock-ttl` (see `PostgresMigrationConfiguration.LockStrategy`), and `search_path` (which libpq does not
-    /// know: it is set through `options`). `connect_timeout` defaults to 10 seconds (libpq waits for ever).
+    /// know: it is set through `options`). `connect_timeout` defaults to 10 seconds (libpq waits for ever). A server
+    /// with no free connection slot (SQLSTATE 53300: `max_connections` or the role's `CONNECTION LIMIT` reached) is
+    /// tried again, for up to `connect_timeout` in all.
     ///
     /// Cancelling the task stops waiting for the connection at once (the attempt goes on in the background, up
     /// to `connect_timeout`, and is closed).
@@ -108,7 +110,9 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
         let connection: LibPQConnection
         var poolerDetected = false
         do {
-            connection = try await connect(keywords: keywords, values: values, origin: origin, url: url, queue: queue)
+            connection = try await connectWhenASlotIsFree(
+                keywords: keywords, values: values, origin: origin, url: url, queue: queue, logger: logger
+            )
         } catch let error as MigrateError where error.message.contains("unsupported startup parameter") {
             guard url.queryValue("options") == nil, let path = url.queryValue("search_path"),
                 let index = keywords.firstIndex(of: "options")
@@ -119,7 +123,9 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
             values.remove(at: index)
             configuration.localSearchPath = path
             poolerDetected = true
-            connection = try await connect(keywords: keywords, values: values, origin: origin, url: url, queue: queue)
+            connection = try await connectWhenASlotIsFree(
+                keywords: keywords, values: values, origin: origin, url: url, queue: queue, logger: logger
+            )
         }
         do {
             return try await driver(
@@ -185,7 +191,7 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
 
     /// Connects on `queue` (libpq's connect blocks); a cancelled task stops waiting at once, and a connection
     /// that arrives after that is closed.
-    private static func connect(
+    static func connect(
         keywords: [String], values: [String], origin: String, url: DatabaseURL, queue: BlockingCallQueue
     ) async throws -> LibPQConnection {
         let waiter = ConnectWaiter()
