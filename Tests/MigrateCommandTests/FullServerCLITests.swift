@@ -41,7 +41,7 @@ import Testing
         let migrations = try dir.write(["1_a.up.sql": "CREATE TABLE a (id int);\n", "2_b.up.sql": "CREATE TABLE b (id int);\n"])
         let (role, url) = try Self.limitedRole(db)
         defer { _ = try? PostgresScratch.psql(db.adminURL, ["DROP DATABASE IF EXISTS \(db.name) WITH (FORCE)", "DROP ROLE IF EXISTS \(role)"]) }
-        let holder = try Self.holdTheSlot(db, url: url, role: role, seconds: 2)
+        let holder = try Self.holdTheSlot(db, url: url, role: role, seconds: 3)
         #expect(try db.query("SELECT count(*) FROM pg_stat_activity WHERE usename = '\(role)'") == "1")
         let result = try CLI.run(["-path", migrations, "-database", url, "-verbose", "up"])
         holder.waitUntilExit()
