@@ -35,7 +35,8 @@ public struct ModelFile: Sendable, Hashable {
 public struct ModelGenerator: Sendable {
     /// What to generate.
     public struct Configuration: Sendable {
-        /// Shell-style patterns (`*`, `?`) matched against table and view names; empty means every relation.
+        /// Shell-style patterns (`*`, `?`, `[a-z]`: SwiftMigrate's `GlobPattern`) matched against table and view
+        /// names; empty means every relation.
         public var tablePatterns: [String]
         /// Column types → Swift types, with the user's overrides.
         public var typeMap: SwiftTypeMap
@@ -63,9 +64,13 @@ public struct ModelGenerator: Sendable {
 
     /// The relations the patterns select, by name.
     public func selectedRelations(_ catalog: DatabaseCatalog) -> [CatalogRelation] {
-        let patterns = configuration.tablePatterns
+        // SwiftMigrate's shell-style pattern (as the fleet's -schemas); a pattern it cannot parse (a `[` without
+        // its `]`) matches only the name written so.
+        let patterns = configuration.tablePatterns.map { text in
+            (try? GlobPattern(text)).map { pattern in { pattern.matches($0) } } ?? { $0 == text }
+        }
         return catalog.relations.filter { relation in
-            patterns.isEmpty || patterns.contains { GlobPattern.matches($0, relation.name) }
+            patterns.isEmpty || patterns.contains { $0(relation.name) }
         }
     }
 
@@ -134,25 +139,5 @@ public struct ModelGenerator: Sendable {
         }
 
         """
-    }
-}
-
-/// `*` and `?` patterns, as goctl's `--table`.
-enum GlobPattern {
-    static func matches(_ pattern: String, _ text: String) -> Bool {
-        matches(Array(pattern), 0, Array(text), 0)
-    }
-
-    private static func matches(_ pattern: [Character], _ p: Int, _ text: [Character], _ t: Int) -> Bool {
-        if p == pattern.count { return t == text.count }
-        switch pattern[p] {
-        case "*":
-            for next in t...text.count where matches(pattern, p + 1, text, next) { return true }
-            return false
-        case "?":
-            return t < text.count && matches(pattern, p + 1, text, t + 1)
-        default:
-            return t < text.count && text[t] == pattern[p] && matches(pattern, p + 1, text, t + 1)
-        }
     }
 }

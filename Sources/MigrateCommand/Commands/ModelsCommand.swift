@@ -17,7 +17,7 @@ struct ModelsCommand: AsyncParsableCommand {
             code, created once and never overwritten. ModelSupport.generated.swift and ModelEnums.generated.swift \
             hold what the models share. The same schema always gives the same bytes.
 
-            -table takes shell patterns (`*`, `?`) and may repeat; without it (or with `*`) every table and view is \
+            -table takes shell patterns (`*`, `?`, `[a-z]`) and may repeat; without it (or with `*`) every table and view is \
             generated and generated files of tables that are gone are removed. -type maps a PostgreSQL type with no built-in mapping (interval, citext, ...) to a Swift type that \
             conforms to PostgresCodable; a column of an unmapped type is an error naming it.
 
