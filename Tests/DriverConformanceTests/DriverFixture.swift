@@ -87,19 +87,3 @@ struct DriverFixture: Sendable {
         kind == .sqlite ? try sqlite3(target, sql) : try psql(target, sql)
     }
 }
-
-func replacingDatabase(in url: String, with database: String) -> String {
-    let query = url.firstIndex(of: "?").map { String(url[$0...]) } ?? ""
-    let base = url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
-    let authorityEnd = base.range(of: "://")!.upperBound
-    let slash = base[authorityEnd...].firstIndex(of: "/") ?? base.endIndex
-    return String(base[..<slash]) + "/" + database + query
-}
-
-func psql(_ url: String, _ sql: String) throws -> String {
-    try runTool("/usr/bin/psql", [url, "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
-}
-
-func sqlite3(_ file: String, _ sql: String) throws -> String {
-    try runTool("/usr/bin/sqlite3", [file, sql])
-}

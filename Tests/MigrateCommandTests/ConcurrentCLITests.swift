@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// App replicas booting together: many `migrate up` processes started at once on one database apply each
@@ -75,7 +76,7 @@ import Testing
         defer { dir.remove() }
         let migrations = try dir.write(Self.auditMigrations(30))
         let query = db.url.firstIndex(of: "?").map { String(db.url[db.url.index(after: $0)...]) } ?? ""
-        let server = PostgresScratch.replaceDatabase(in: db.url, with: "").split(separator: "?").first.map(String.init) ?? db.url
+        let server = replacingDatabase(in: db.url, with: "").split(separator: "?").first.map(String.init) ?? db.url
         let serverOnly = String(server.dropLast())  // no path at all: postgres://user:pw@host:port
         let forms: [(url: String, environment: [String: String])] = [
             (db.url, [:]),

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The fleet tests' databases: PostgreSQL databases on three clusters ($MIGRATE_TEST_POSTGRES_URL, _2 and _3, which
@@ -91,7 +92,7 @@ struct FleetCLIFixture {
             let cluster = index % clusters.count
             let name = "fleet_\(test)_\(index)"
             byCluster[cluster, default: []].append(name)
-            let client = PostgresScratch.replaceDatabase(in: clusters[cluster], with: name)
+            let client = replacingDatabase(in: clusters[cluster], with: name)
             targets.append(Target(url: PostgresScratch.withSentinelLogin(client), client: client, schema: nil, isSQLite: false))
         }
         // One psql per cluster: create the missing databases.
@@ -112,7 +113,7 @@ struct FleetCLIFixture {
         if try PostgresScratch.psql(admin, "SELECT count(*) FROM pg_database WHERE datname = '\(name)'") == "0" {
             _ = try PostgresScratch.psql(admin, "CREATE DATABASE \(name)")
         }
-        let client = PostgresScratch.replaceDatabase(in: admin, with: name)
+        let client = replacingDatabase(in: admin, with: name)
         try empty(client)
         let names = (0..<schemas).map { String(format: "tenant_%03d", $0) }
         _ = try PostgresScratch.psql(client, (names + ["other"]).map { "CREATE SCHEMA \($0);" }.joined())

@@ -12,7 +12,7 @@ import Testing
         _ = try PostgresScratch.psql(db.adminURL, [
             "DROP ROLE IF EXISTS \(role)", "CREATE ROLE \(role) LOGIN CONNECTION LIMIT 1", "ALTER DATABASE \(db.name) OWNER TO \(role)",
         ])
-        let server = PostgresScratch.replaceDatabase(in: db.adminURL, with: db.name)
+        let server = replacingDatabase(in: db.adminURL, with: db.name)
         let authority = server.range(of: "://")!.upperBound
         let at = server[authority...].firstIndex(of: "@").map { server.index(after: $0) } ?? authority
         return (role, String(server[..<authority]) + "\(role)@" + String(server[at...]))

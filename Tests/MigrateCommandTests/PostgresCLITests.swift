@@ -17,16 +17,8 @@ struct PostgresScratch {
         }
         adminURL = admin
         name = "cli_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        url = Self.withSentinelLogin(Self.replaceDatabase(in: admin, with: name))
+        url = Self.withSentinelLogin(replacingDatabase(in: admin, with: name))
         _ = try Self.psql(admin, "CREATE DATABASE \(name)")
-    }
-
-    static func replaceDatabase(in url: String, with database: String) -> String {
-        let query = url.firstIndex(of: "?").map { String(url[$0...]) } ?? ""
-        let base = url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
-        let authorityEnd = base.range(of: "://")!.upperBound
-        let slash = base[authorityEnd...].firstIndex(of: "/") ?? base.endIndex
-        return String(base[..<slash]) + "/" + database + query
     }
 
     /// `url` with the user migrate_pw and the sentinel password (scram-sha-256 over loopback TCP).

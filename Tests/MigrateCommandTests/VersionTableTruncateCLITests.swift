@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A role that may not DELETE from the version table (golang-migrate writes it with TRUNCATE): each migration
@@ -9,7 +10,7 @@ import Testing
         defer { db.drop() }
         let role = "nodelete_" + db.name
         defer { _ = try? PostgresScratch.psql(db.adminURL, "DROP ROLE IF EXISTS \(role)") }
-        let admin = PostgresScratch.replaceDatabase(in: db.adminURL, with: db.name)
+        let admin = replacingDatabase(in: db.adminURL, with: db.name)
         _ = try PostgresScratch.psql(db.adminURL, "CREATE ROLE \(role) LOGIN")
         _ = try PostgresScratch.psql(admin, [
             "GRANT USAGE, CREATE ON SCHEMA public TO \(role)",

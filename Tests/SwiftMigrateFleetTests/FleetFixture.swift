@@ -25,7 +25,7 @@ struct TestTarget: Sendable {
     }
 
     func query(_ sql: String) throws -> String {
-        if case .sqlite = kind { return try runTool("/usr/bin/sqlite3", [client, sql]) }
+        if case .sqlite = kind { return try sqlite3(client, sql) }
         return try psql(client, sql)
     }
 
@@ -133,16 +133,4 @@ final class FleetFixture: @unchecked Sendable {
     func fixGuard(_ target: TestTarget) throws {
         _ = try target.query("DELETE FROM \(target.qualifier)guard_rows")
     }
-}
-
-func replacingDatabase(in url: String, with database: String) -> String {
-    let query = url.firstIndex(of: "?").map { String(url[$0...]) } ?? ""
-    let base = url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
-    let authorityEnd = base.range(of: "://")!.upperBound
-    let slash = base[authorityEnd...].firstIndex(of: "/") ?? base.endIndex
-    return String(base[..<slash]) + "/" + database + query
-}
-
-func psql(_ url: String, _ sql: String) throws -> String {
-    try runTool("/usr/bin/psql", [url, "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
 }

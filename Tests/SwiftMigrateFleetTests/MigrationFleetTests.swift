@@ -5,6 +5,7 @@ import SwiftMigrateLibPQ
 @testable import SwiftMigratePostgres
 import SwiftMigrateSQLite
 import Synchronization
+import TestSupport
 import Testing
 
 /// MigrationFleet on real databases: a mixed fleet of PostgreSQL databases, tenant schemas and SQLite files.

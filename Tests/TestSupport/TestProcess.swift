@@ -167,3 +167,22 @@ public struct ToolError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }
+
+/// `url` with its path (the database name) replaced by `database`, its query kept.
+public func replacingDatabase(in url: String, with database: String) -> String {
+    let query = url.firstIndex(of: "?").map { String(url[$0...]) } ?? ""
+    let base = url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
+    let authorityEnd = base.range(of: "://")!.upperBound
+    let slash = base[authorityEnd...].firstIndex(of: "/") ?? base.endIndex
+    return String(base[..<slash]) + "/" + database + query
+}
+
+/// Runs `sql` through psql on `url`: rows on lines, columns joined by `|`; throws with psql's error.
+public func psql(_ url: String, _ sql: String) throws -> String {
+    try runTool("/usr/bin/psql", [url, "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
+}
+
+/// Runs `sql` through the sqlite3 shell on `file`.
+public func sqlite3(_ file: String, _ sql: String) throws -> String {
+    try runTool("/usr/bin/sqlite3", [file, sql])
+}
