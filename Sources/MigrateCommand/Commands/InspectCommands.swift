@@ -67,10 +67,7 @@ struct StatusCommand: AsyncParsableCommand {
         try await session.run(prefetching: MigrationRequest.upAll.directionsRead) { migrator in
             let status = try await migrator.status(includingHistory: all)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.dateEncodingStrategy = .iso8601
-                session.console.output(String(decoding: try encoder.encode(status), as: UTF8.self))
+                try session.console.outputJSON(status)
             } else {
                 session.console.output(StatusTable.render(status, database: migrator.driver.displayURL))
             }

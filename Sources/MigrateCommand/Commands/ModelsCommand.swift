@@ -140,9 +140,5 @@ struct ModelsReport: Encodable {
     /// Your files (NAMEModel.swift) whose table is gone: kept, to delete or move by hand.
     var orphanedCustomFiles: [String]
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func json() throws -> String { try Console.json(self) }
 }

@@ -89,22 +89,17 @@ enum PlanReport {
                     init?(intValue: Int) { nil }
                 }
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            console.output(String(decoding: try encoder.encode(Report(database: database, plan: preview)), as: UTF8.self))
+            try console.outputJSON(Report(database: database, plan: preview))
             if let error = preview.trailingError {
                 throw MigrateError(error.code, "\(error.message): the run would stop with this error after the steps above")
             }
             return
         }
-        let from = preview.current.version.map { "version \($0)" } ?? "no version"
         guard !preview.steps.isEmpty else {
-            console.output("\(database): \(from), nothing to run (no change)")
+            console.output("\(database): \(preview.headline) (no change)")
             return
         }
-        let to = preview.finalVersion.map { "version \($0)" } ?? "no version"
-        let count = preview.steps.count
-        console.output("\(database): \(from) -> \(to), \(count) migration\(count == 1 ? "" : "s") would run:")
+        console.output("\(database): \(preview.headline):")
         var rows: [[String]] = []
         for planned in preview.steps {
             let mode: String
@@ -131,5 +126,16 @@ enum PlanReport {
         if let error = preview.trailingError {
             throw MigrateError(error.code, "\(error.message): the run would stop with this error after the steps above")
         }
+    }
+}
+
+extension MigrationPreview {
+    /// `version 1 -> version 3, 2 migrations would run`, or `version 3, nothing to run`: the head of a single
+    /// plan and of each target's line in a fleet's.
+    var headline: String {
+        let from = current.version.map { "version \($0)" } ?? "no version"
+        guard !steps.isEmpty else { return "\(from), nothing to run" }
+        let to = finalVersion.map { "version \($0)" } ?? "no version"
+        return "\(from) -> \(to), \(steps.count) migration\(steps.count == 1 ? "" : "s") would run"
     }
 }

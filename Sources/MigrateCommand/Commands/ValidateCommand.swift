@@ -71,9 +71,7 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         if json {
             struct Report: Encodable { var problems: [ValidationProblem] }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            session.console.output(String(decoding: try encoder.encode(Report(problems: problems)), as: UTF8.self))
+            try session.console.outputJSON(Report(problems: problems))
         } else {
             for problem in problems { session.console.output(problem.description) }
             let scope = checkedDatabase ? "the files and the database" : "the files; no database given"

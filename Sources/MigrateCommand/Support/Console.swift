@@ -57,6 +57,19 @@ struct Console: Sendable {
         Self.standardOutput.write(Self.safe(text) + "\n")
     }
 
+    /// `value` as the `--json` outputs print it: indented, keys sorted, slashes as they are, dates in ISO 8601.
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Prints ``json(_:)`` of `value` on standard output.
+    func outputJSON(_ value: some Encodable) throws {
+        output(try Self.json(value))
+    }
+
     /// Replaces the status line at the bottom of a terminal (standard error) with `text`, or clears it when nil:
     /// a carriage return and an erase-line sequence, then the text, scrubbed and escaped, without a newline.
     func statusLine(_ text: String?) {

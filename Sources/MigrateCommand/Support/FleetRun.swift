@@ -47,7 +47,7 @@ struct FleetRun {
         progress.finish()
         let summary = FleetSummary(console: console)
         if json {
-            console.output(try Self.json(report))
+            try console.outputJSON(report)
         } else {
             summary.print(report)
         }
@@ -93,13 +93,6 @@ struct FleetRun {
             return
         }
         if !report.succeeded { throw ExitCode.failure }
-    }
-
-    static func json(_ report: FleetReport) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 }
 

@@ -86,16 +86,13 @@ struct FleetSummary {
                 lines.append("\(target.name): error: \(target.error?.message ?? "not planned")")
                 continue
             }
-            let from = preview.current.version.map { "version \($0)" } ?? "no version"
             guard !preview.steps.isEmpty else {
-                lines.append("\(target.name): \(from), nothing to run")
+                lines.append("\(target.name): \(preview.headline)")
                 continue
             }
-            let to = preview.finalVersion.map { "version \($0)" } ?? "no version"
-            let count = preview.steps.count
             let outside = preview.steps.filter { $0.mode != .transaction }.count
             let findings = preview.steps.reduce(0) { $0 + $1.findings.count }
-            var line = "\(target.name): \(from) -> \(to), \(count) migration\(count == 1 ? "" : "s") would run"
+            var line = "\(target.name): \(preview.headline)"
             if outside > 0 { line += ", \(outside) outside a transaction" }
             if findings > 0 { line += ", \(findings) lint finding\(findings == 1 ? "" : "s")" }
             if let error = preview.trailingError { line += ", then: \(error.message)" }
