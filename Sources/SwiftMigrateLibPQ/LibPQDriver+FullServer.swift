@@ -3,6 +3,9 @@ import SwiftMigrate
 import SwiftMigratePostgresCore
 
 extension LibPQDriver {
+    /// libpq's `connect_timeout` when the URL gives none (libpq itself would wait for ever).
+    static let defaultConnectTimeoutSeconds = 10
+
     /// The server's refusals that mean "no free connection slot now" (SQLSTATE 53300), as libpq reports them: the
     /// server's `max_connections`, the slots it keeps for superusers, a role's or a database's `CONNECTION LIMIT`.
     /// Text, because libpq gives no SQLSTATE for a failed connection.
@@ -13,14 +16,12 @@ extension LibPQDriver {
 
     /// ``connect(keywords:values:origin:url:queue:)``, tried again while the server has no free connection slot:
     /// application replicas that start together, or a busy server, get a slot as soon as one frees up instead of
-    /// failing at once. Waits 50 ms, doubling to 1 s, for up to the URL's `connect_timeout` (10 s when it is not
-    /// given or 0) in all; then fails with the server's reason and how long it waited.
+    /// failing at once. Waits 50 ms, doubling to 1 s, for up to `window` in all (the URL's `connect_timeout`, else
+    /// ``defaultConnectTimeoutSeconds``); then fails with the server's reason and how long it waited.
     static func connectWhenASlotIsFree(
         keywords: [String], values: [String], origin: String, url: DatabaseURL, queue: BlockingCallQueue,
-        logger: Logger
+        window: Duration, logger: Logger
     ) async throws -> LibPQConnection {
-        let given = try PostgresURLParameters.connectTimeoutSeconds(url) ?? 0
-        let window = Duration.seconds(given > 0 ? given : 10)
         let clock = ContinuousClock()
         let start = clock.now
         var pause = Duration.milliseconds(50)

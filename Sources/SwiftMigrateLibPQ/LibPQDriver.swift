@@ -89,7 +89,9 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
         }
         var configuration = try PostgresURLParameters.configuration(url)
         try configuration.validate(url: url)
-        _ = try PostgresURLParameters.connectTimeoutSeconds(url)
+        // Checked before connecting; 0 is libpq's "for ever", which the wait for a free slot does not take.
+        let connectTimeout = try PostgresURLParameters.connectTimeoutSeconds(url).flatMap { $0 > 0 ? $0 : nil }
+            ?? defaultConnectTimeoutSeconds
         var (keywords, values) = connectionParameters(url)
         let origin = url.redacted
         let slot = SharedConnections.current.flatMap { $0.slot(for: url) }
@@ -111,7 +113,8 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
         var poolerDetected = false
         do {
             connection = try await connectWhenASlotIsFree(
-                keywords: keywords, values: values, origin: origin, url: url, queue: queue, logger: logger
+                keywords: keywords, values: values, origin: origin, url: url, queue: queue,
+                window: .seconds(connectTimeout), logger: logger
             )
         } catch let error as MigrateError where error.message.contains("unsupported startup parameter") {
             guard url.queryValue("options") == nil, let path = url.queryValue("search_path"),
@@ -124,7 +127,8 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
             configuration.localSearchPath = path
             poolerDetected = true
             connection = try await connectWhenASlotIsFree(
-                keywords: keywords, values: values, origin: origin, url: url, queue: queue, logger: logger
+                keywords: keywords, values: values, origin: origin, url: url, queue: queue,
+                window: .seconds(connectTimeout), logger: logger
             )
         }
         do {
@@ -175,7 +179,7 @@ public final class LibPQDriver: OpenableDriver, ScratchDatabaseProviding, Schema
             text += "?" + kept.map { "\(DatabaseURL.percentEncode($0.name))=\(DatabaseURL.percentEncode($0.value))" }.joined(separator: "&")
         }
         var keywords = ["connect_timeout", "dbname"]
-        var values = ["10", text]
+        var values = [String(defaultConnectTimeoutSeconds), text]
         var options = url.queryValue("options") ?? ""
         if let path = url.queryValue("search_path") {
             // In `options`, a space separates settings and a backslash escapes: `-c search_path=a,\ b`.
